@@ -1,0 +1,99 @@
+// `npm run demo`: the app on http://localhost:3000 signed in against the bundled local
+// OpenID Provider (http://localhost:4000) and reading the bundled contacts server
+// (http://localhost:4001). Redis comes from REDIS_URL, or a private redis-server is
+// started. Secrets the demo needs are generated for this run.
+import { randomBytes } from 'node:crypto'
+import { loadConfig, readEnv } from '../config.ts'
+import { createLogger } from '../log.ts'
+import { exitOnSignals, startApp } from '../main.ts'
+import { redisAnswers, startRedisServer } from './redis-server.ts'
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startDemoServers } from './stack.ts'
+import { DEMO_USERS } from './users.ts'
+
+const APP_PORT = 3000
+const AUTHORIZATION_PORT = 4000
+const CONTACTS_PORT = 4001
+const APP_URL = `http://localhost:${APP_PORT}`
+
+async function ensureRedis(url: string | undefined) {
+  const wanted = url ?? 'redis://127.0.0.1:6379'
+  if (await redisAnswers(wanted)) return { url: wanted, stop: async () => {} }
+  if (url) throw new Error(`REDIS_URL is ${url}, but nothing answers there.`)
+  try {
+    const server = await startRedisServer()
+    console.error(
+      `No Redis on ${wanted}: started a private redis-server (no persistence) on ${server.url}.`,
+    )
+    return server
+  } catch (err) {
+    throw new Error(
+      `The demo needs Redis. Nothing answers on ${wanted}, and a private one could not be started: ` +
+        `${(err as Error).message}. Install redis-server (apt-get install redis-server, brew install redis) ` +
+        'or point REDIS_URL at a running Redis.',
+    )
+  }
+}
+
+async function main() {
+  const env = readEnv()
+  const redis = await ensureRedis(env.REDIS_URL)
+  const demo = await startDemoServers({
+    client: {
+      clientId: DEMO_CLIENT_ID,
+      clientSecret: DEMO_CLIENT_SECRET,
+      redirectUris: [`${APP_URL}/auth/callback/demo`],
+      postLogoutRedirectUris: [`${APP_URL}/`],
+    },
+    publicHost: 'localhost',
+    authorizationPort: AUTHORIZATION_PORT,
+    contactsPort: CONTACTS_PORT,
+  })
+
+  const config = loadConfig({
+    APP_URL,
+    PORT: String(APP_PORT),
+    REDIS_URL: redis.url,
+    LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+    // Fresh for every run: restarting the demo signs everybody out, which is fine here.
+    SESSION_SECRET: randomBytes(32).toString('base64'),
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    PROVIDERS: 'demo',
+    DEMO_ISSUER: demo.issuer,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_SCOPES: 'openid profile email offline_access contacts.read',
+    DEMO_CONTACTS_URL: demo.contactsUrl,
+    DEMO_RESOURCE: demo.contactsAudience,
+    DEMO_LABEL: 'Demo Provider',
+  })
+  const log = createLogger({ level: config.logLevel })
+  const app = await startApp(config, log)
+
+  console.error(
+    [
+      '',
+      'Contacts Importer demo is running.',
+      '',
+      `  Open            ${APP_URL}/resource`,
+      `  Provider        ${demo.issuer}  (local OpenID Connect server)`,
+      `  Contacts API    ${demo.contactsUrl}  (Google People API v1 shape)`,
+      '',
+      '  Demo accounts   username / password',
+      ...DEMO_USERS.map((u) => `                  ${u.id.padEnd(6)} / ${u.password}`),
+      '',
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  )
+
+  exitOnSignals(async () => {
+    await app.close()
+    await demo.close()
+    await redis.stop()
+  }, log)
+}
+
+main().catch((err: Error) => {
+  console.error(err.message)
+  process.exit(1)
+})

@@ -1,0 +1,487 @@
+// Deterministic demo contacts for the demo RS: the same people, resourceNames and order on every
+// run and machine, so demo screenshots, page tokens and test expectations stay stable. A seeded
+// PRNG (mulberry32) replaces Math.random. The data deliberately includes what trips importers:
+// non-Latin and accented names, contacts without a name, several emails with a primary that is
+// not the first item, phone numbers without an E.164 form, and a duplicate person.
+import { Buffer } from 'node:buffer'
+import type {
+  ContactDirectory,
+  EmailAddress,
+  FieldMetadata,
+  Name,
+  Person,
+  PhoneNumber,
+  Source,
+} from './person.ts'
+
+export type { ContactDirectory, Person } from './person.ts'
+
+/** Users of the demo directory and their contact counts (bob has none). */
+export const DEMO_CONTACT_COUNTS = { alice: 250, bob: 0, carol: 2987 } as const
+
+type Rng = () => number
+type NamePart = string | readonly [native: string, latin: string]
+
+interface Locale {
+  callingCode: string
+  given: readonly NamePart[]
+  family: readonly NamePart[]
+  familyFirst?: boolean
+  separator?: '' | ' '
+}
+
+interface DraftName {
+  given?: string
+  family?: string
+  display: string
+  lastFirst: string
+}
+
+interface Draft {
+  name?: DraftName
+  emails: ReadonlyArray<{ value: string; type: string }>
+  phones: ReadonlyArray<{ value: string; canonicalForm?: string; type: string }>
+  organization?: { name: string; title?: string }
+  /** Index of the primary email; random when absent. */
+  primaryEmail?: number
+}
+
+const LOCALES: readonly Locale[] = [
+  {
+    callingCode: '1',
+    given: ['Ada', 'Alan', 'Grace', 'Dennis', 'Barbara', 'Donald', 'Katherine', 'Radia', 'Vint'],
+    family: [
+      'Lovelace',
+      'Turing',
+      'Hopper',
+      'Ritchie',
+      'Liskov',
+      'Knuth',
+      'Berners-Lee',
+      "O'Brien",
+    ],
+  },
+  {
+    callingCode: '44',
+    given: ['Siobhán', 'Niamh', 'Oliver', 'Amelia', 'Rhys'],
+    family: ['Ó Súilleabháin', 'Evans', "O'Neill", 'Smith-Jones'],
+  },
+  {
+    callingCode: '49',
+    given: ['Jürgen', 'Jörg', 'Käthe', 'Günther', 'Uwe'],
+    family: ['Müller', 'Schröder', 'Weiß', 'Groß', 'Bäcker'],
+  },
+  {
+    callingCode: '33',
+    given: ['Zoë', 'Chloé', 'Inès', 'François', 'Loïc'],
+    family: ['Lefèvre', 'Ménard', 'Girard', 'Dubois', 'Benoît'],
+  },
+  {
+    callingCode: '34',
+    given: ['José', 'Ñandú', 'Begoña', 'Iñigo', 'María'],
+    family: ['Peña', 'García Márquez', 'Muñoz', 'Ibáñez', 'Núñez'],
+  },
+  {
+    callingCode: '48',
+    given: ['Łukasz', 'Małgorzata', 'Paweł', 'Zofia', 'Wojciech'],
+    family: ['Żółć', 'Wiśniewska', 'Kowalczyk', 'Dąbrowski', 'Szczęsny'],
+  },
+  {
+    callingCode: '45',
+    given: ['Søren', 'Øystein', 'Åsa', 'Björn', 'Märta'],
+    family: ['Kierkegård', 'Ångström', 'Løvlie', 'Sjöberg', 'Ærbø'],
+  },
+  {
+    callingCode: '90',
+    given: ['Ayşe', 'Çağla', 'Gökhan', 'İlker', 'Şule'],
+    family: ['Öztürk', 'Yılmaz', 'Çelik', 'Şahin', 'Doğan'],
+  },
+  {
+    callingCode: '84',
+    familyFirst: true,
+    given: ['Thị Minh', 'Văn An', 'Thu Hà'],
+    family: ['Nguyễn', 'Trần', 'Lê', 'Phạm'],
+  },
+  {
+    callingCode: '86',
+    familyFirst: true,
+    separator: '',
+    given: [
+      ['秀英', 'xiuying'],
+      ['伟', 'wei'],
+      ['芳', 'fang'],
+      ['娜', 'na'],
+      ['敏', 'min'],
+    ],
+    family: [
+      ['王', 'wang'],
+      ['李', 'li'],
+      ['张', 'zhang'],
+      ['刘', 'liu'],
+      ['陈', 'chen'],
+    ],
+  },
+  {
+    callingCode: '81',
+    familyFirst: true,
+    separator: '',
+    given: [
+      ['太郎', 'taro'],
+      ['花子', 'hanako'],
+      ['陽翔', 'haruto'],
+    ],
+    family: [
+      ['山田', 'yamada'],
+      ['佐藤', 'sato'],
+      ['鈴木', 'suzuki'],
+    ],
+  },
+  {
+    callingCode: '7',
+    given: [
+      ['Дмитрий', 'dmitry'],
+      ['Анна', 'anna'],
+      ['Ольга', 'olga'],
+    ],
+    family: [
+      ['Иванова', 'ivanova'],
+      ['Смирнов', 'smirnov'],
+      ['Кузнецов', 'kuznetsov'],
+    ],
+  },
+  {
+    callingCode: '30',
+    given: [
+      ['Αλέξανδρος', 'alexandros'],
+      ['Ελένη', 'eleni'],
+    ],
+    family: [
+      ['Παπαδόπουλος', 'papadopoulos'],
+      ['Οικονόμου', 'oikonomou'],
+    ],
+  },
+  {
+    callingCode: '20',
+    given: [
+      ['ليلى', 'layla'],
+      ['عمر', 'omar'],
+    ],
+    family: [
+      ['حداد', 'haddad'],
+      ['منصور', 'mansour'],
+    ],
+  },
+]
+
+const EMAIL_DOMAINS = ['example.com', 'example.org', 'example.net', 'mail.example']
+const EMAIL_TYPES = ['home', 'work', 'other', 'home', 'work', 'school']
+const PHONE_TYPES = ['mobile', 'mobile', 'home', 'work', 'main', 'workMobile', 'homeFax', 'other']
+const FORMATTED_TYPES: Readonly<Record<string, string>> = {
+  home: 'Home',
+  work: 'Work',
+  other: 'Other',
+  mobile: 'Mobile',
+  main: 'Main',
+  workMobile: 'Work Mobile',
+  homeFax: 'Home Fax',
+}
+const COMPANIES = [
+  'Analytical Engines Ltd',
+  'Müller & Söhne GmbH',
+  'Café Olé SARL',
+  'Ærø Shipping ApS',
+  '示例科技有限公司',
+  'Initech',
+  'Globex',
+]
+const TITLES = ['Engineer', 'Analyst', 'CTO', 'Buyer', 'Designer', 'Directora']
+
+function western(given: string, family: string): DraftName {
+  return { given, family, display: `${given} ${family}`, lastFirst: `${family}, ${given}` }
+}
+
+function familyFirst(family: string, given: string, separator = ''): DraftName {
+  const display = `${family}${separator}${given}`
+  return { given, family, display, lastFirst: separator ? `${family}, ${given}` : display }
+}
+
+// Hand-written people first, so the cases importers must handle exist whatever the PRNG draws.
+const CURATED: readonly Draft[] = [
+  {
+    name: western('Zoë', 'Ångström'),
+    emails: [{ value: 'zoe.angstrom@example.com', type: 'work' }],
+    phones: [{ value: '+46 8 555 010 23', canonicalForm: '+46855501023', type: 'mobile' }],
+    organization: { name: 'Ångström Optik AB', title: 'Optiker' },
+  },
+  {
+    name: western('José', 'Müller'),
+    emails: [
+      { value: 'jose.muller@example.org', type: 'home' },
+      { value: 'jose@mueller.example', type: 'work' },
+      { value: 'jmuller@example.net', type: 'other' },
+    ],
+    phones: [],
+    primaryEmail: 1,
+  },
+  {
+    name: familyFirst('王', '秀英'),
+    emails: [{ value: 'wang.xiuying@example.com', type: 'home' }],
+    phones: [{ value: '+86 10 5555 0101', canonicalForm: '+861055550101', type: 'work' }],
+  },
+  {
+    name: western('Łukasz', 'Żółć'),
+    emails: [],
+    phones: [{ value: '+48 22 555 01 23', canonicalForm: '+48225550123', type: 'mobile' }],
+  },
+  {
+    name: western('Ñandú', 'Peña'),
+    emails: [{ value: 'nandu.pena@example.org', type: 'home' }],
+    phones: [],
+  },
+  {
+    name: western('Søren', 'Kierkegård'),
+    emails: [{ value: 'soren@example.net', type: 'other' }],
+    phones: [{ value: '20 55 01 23', canonicalForm: '+4520550123', type: 'home' }],
+  },
+  // Phone only, then email only: nothing to display but the number or the address.
+  {
+    emails: [],
+    phones: [{ value: '+44 20 7946 0018', canonicalForm: '+442079460018', type: 'mobile' }],
+  },
+  { emails: [{ value: 'no-reply@example.net', type: 'other' }], phones: [] },
+  {
+    emails: [
+      { value: 'front-desk@example.com', type: 'work' },
+      { value: 'bookings@example.com', type: 'work' },
+    ],
+    phones: [],
+  },
+  { name: western('Siobhán', 'Ó Súilleabháin'), emails: [], phones: [] },
+  // The same person as above, entered twice: material for de-duplication.
+  {
+    name: western('José', 'Müller'),
+    emails: [{ value: 'jose.muller@example.org', type: 'home' }],
+    phones: [{ value: '+49 30 5550123', canonicalForm: '+49305550123', type: 'mobile' }],
+  },
+  {
+    name: western('Дмитрий', 'Иванов'),
+    emails: [],
+    phones: [{ value: '+7 495 555-01-23', canonicalForm: '+74955550123', type: 'work' }],
+  },
+  {
+    name: western('ليلى', 'حداد'),
+    emails: [{ value: 'layla.haddad@example.com', type: 'home' }],
+    phones: [],
+  },
+  {
+    name: familyFirst('Nguyễn', 'Thị Minh', ' '),
+    emails: [{ value: 'minh@example.org', type: 'home' }],
+    phones: [],
+  },
+  // Google leaves canonicalForm out when it cannot place the number.
+  {
+    name: western('Αλέξανδρος', 'Παπαδόπουλος'),
+    emails: [],
+    phones: [{ value: '555 0142', type: 'work' }],
+  },
+]
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= byte
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return hash >>> 0
+}
+
+function mulberry32(seed: number): Rng {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function int(rng: Rng, below: number): number {
+  return Math.floor(rng() * below)
+}
+
+function pick<T>(rng: Rng, items: readonly T[]): T {
+  const item = items[int(rng, items.length)]
+  if (item === undefined) throw new RangeError('pick() needs a non-empty list')
+  return item
+}
+
+function digits(rng: Rng, count: number): string {
+  return Array.from({ length: count }, () => String(int(rng, 10))).join('')
+}
+
+function base64Bytes(rng: Rng, count: number): string {
+  return Buffer.from(Array.from({ length: count }, () => int(rng, 256))).toString('base64')
+}
+
+function latin(part: NamePart): string {
+  if (typeof part !== 'string') return part[1]
+  return part
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[łŁ]/g, 'l')
+    .replace(/[øØ]/g, 'o')
+    .replace(/[æÆ]/g, 'ae')
+    .replace(/ß/g, 'ss')
+    .replace(/ı/g, 'i')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+}
+
+const native = (part: NamePart) => (typeof part === 'string' ? part : part[0])
+
+function randomPhone(rng: Rng, locale: Locale): Draft['phones'][number] {
+  const type = pick(rng, PHONE_TYPES)
+  if (locale.callingCode === '1') {
+    // 555-0100…0199 is reserved for fiction.
+    const area = pick(rng, ['202', '212', '415', '617'])
+    const line = `01${digits(rng, 2)}`
+    const canonicalForm = `+1${area}555${line}`
+    const value = rng() < 0.5 ? `(${area}) 555-${line}` : `+1 ${area}-555-${line}`
+    return { value, canonicalForm, type }
+  }
+  const national = digits(rng, 9).replace(/^0/, '5')
+  const grouped = national.replace(/(\d{2,3})(\d{3})(\d{3,4})/, '$1 $2 $3')
+  const roll = rng()
+  if (roll < 0.05) return { value: national.slice(-7), type }
+  const value = roll < 0.65 ? `+${locale.callingCode} ${grouped}` : `0${grouped}`
+  return { value, canonicalForm: `+${locale.callingCode}${national}`, type }
+}
+
+function randomDraft(rng: Rng): Draft {
+  const locale = pick(rng, LOCALES)
+  const given = pick(rng, locale.given)
+  const family = pick(rng, locale.family)
+  const name = locale.familyFirst
+    ? familyFirst(native(family), native(given), locale.separator ?? ' ')
+    : western(native(given), native(family))
+  const local = [`${latin(given)}.${latin(family)}`, `${latin(given).charAt(0)}${latin(family)}`]
+  const email = (n: number) => ({
+    value: `${n === 0 ? pick(rng, local) : `${latin(given)}${n + 1}`}@${pick(rng, EMAIL_DOMAINS)}`,
+    type: pick(rng, EMAIL_TYPES),
+  })
+  const emailCount = (count: number) => Array.from({ length: count }, (_, n) => email(n))
+  const organization =
+    rng() < 0.25
+      ? { name: pick(rng, COMPANIES), ...(rng() < 0.8 ? { title: pick(rng, TITLES) } : {}) }
+      : undefined
+
+  const kind = rng()
+  if (kind < 0.45)
+    return { name, emails: emailCount(1), phones: [randomPhone(rng, locale)], organization }
+  if (kind < 0.6) return { name, emails: emailCount(1), phones: [], organization }
+  if (kind < 0.74) return { name, emails: [], phones: [randomPhone(rng, locale)] }
+  if (kind < 0.82) {
+    const phones = [randomPhone(rng, locale), randomPhone(rng, locale)]
+    return { name, emails: emailCount(2 + int(rng, 3)), phones, organization }
+  }
+  if (kind < 0.87) return { emails: [], phones: [randomPhone(rng, locale)] }
+  if (kind < 0.92) return { emails: emailCount(1), phones: [] }
+  if (kind < 0.96) return { name, emails: [], phones: [] }
+  return {
+    name,
+    emails: emailCount(1),
+    phones: [randomPhone(rng, locale), randomPhone(rng, locale)],
+  }
+}
+
+function primaryIndex(rng: Rng, length: number, preferred?: number): number {
+  return preferred !== undefined && preferred < length ? preferred : int(rng, length)
+}
+
+function buildPerson(rng: Rng, id: string, draft: Draft, updateTime: string): Person {
+  const source: Source = { type: 'CONTACT', id: BigInt(id).toString(16) }
+  const metadata = (primary: boolean): FieldMetadata =>
+    primary
+      ? { primary: true, sourcePrimary: true, source: { ...source } }
+      : { source: { ...source } }
+  const person: Person = {
+    resourceName: `people/c${id}`,
+    etag: `%${base64Bytes(rng, 12)}`,
+    metadata: {
+      sources: [{ ...source, etag: `#${base64Bytes(rng, 8)}`, updateTime }],
+      objectType: 'PERSON',
+    },
+  }
+  if (draft.name) {
+    const { display, lastFirst, given, family } = draft.name
+    const name: Name = {
+      metadata: metadata(true),
+      displayName: display,
+      displayNameLastFirst: lastFirst,
+      unstructuredName: display,
+      ...(family ? { familyName: family } : {}),
+      ...(given ? { givenName: given } : {}),
+    }
+    person.names = [name]
+  }
+  if (draft.emails.length > 0) {
+    const primary = primaryIndex(rng, draft.emails.length, draft.primaryEmail)
+    person.emailAddresses = draft.emails.map(
+      ({ value, type }, n): EmailAddress => ({
+        metadata: metadata(n === primary),
+        value,
+        type,
+        formattedType: FORMATTED_TYPES[type] ?? type,
+      }),
+    )
+  }
+  if (draft.phones.length > 0) {
+    const primary = primaryIndex(rng, draft.phones.length)
+    person.phoneNumbers = draft.phones.map(
+      ({ value, canonicalForm, type }, n): PhoneNumber => ({
+        metadata: metadata(n === primary),
+        value,
+        ...(canonicalForm ? { canonicalForm } : {}),
+        type,
+        formattedType: FORMATTED_TYPES[type] ?? type,
+      }),
+    )
+  }
+  if (draft.organization) {
+    const { name, title } = draft.organization
+    person.organizations = [
+      {
+        metadata: metadata(true),
+        name,
+        ...(title ? { title } : {}),
+        type: 'work',
+        formattedType: 'Work',
+        current: true,
+      },
+    ]
+  }
+  return person
+}
+
+function createPeople(user: string, count: number): Person[] {
+  const rng = mulberry32(fnv1a(`contacts-demo:${user}`))
+  const prefix = String(fnv1a(user))
+  // Oldest first: the seed order is Google's default LAST_MODIFIED_ASCENDING.
+  const spanMs = 3 * 365 * 24 * 3600 * 1000
+  let time = Date.UTC(2023, 0, 1)
+  return Array.from({ length: count }, (_, index) => {
+    const draft = CURATED[index] ?? randomDraft(rng)
+    time += 1 + int(rng, (2 * spanMs) / count)
+    // The fixed per-user prefix plus a six-digit index keeps resourceNames unique and stable.
+    const id = `${prefix}${String(index).padStart(6, '0')}`
+    return buildPerson(rng, id, draft, new Date(time).toISOString())
+  })
+}
+
+/** A fresh directory of the demo users' contacts; equal on every call. */
+export function createDemoDirectory(): ContactDirectory {
+  return new Map(
+    Object.entries(DEMO_CONTACT_COUNTS).map(([user, count]) => [user, createPeople(user, count)]),
+  )
+}

@@ -1,0 +1,99 @@
+// Starts the demo authorization server and the demo contacts server on loopback. The demo
+// (fixed ports) and the integration tests (free ports) both use it.
+import { createServer, type Server } from 'node:http'
+import { createRemoteJWKSet } from 'jose'
+import { PUBLIC_DIR, VIEWS_DIR } from '../paths.ts'
+import {
+  type AuthorizationServer,
+  createAuthorizationServer,
+  type DemoClient,
+} from './authorization-server.ts'
+import { type ContactsServer, createContactsServer } from './contacts-server.ts'
+import { createDemoDirectory } from './seed.ts'
+
+/**
+ * The demo client's secret. It holds characters that RFC 6749 §2.3.1 says must be
+ * form-encoded before Basic encoding, so every demo sign-in proves the client gets that
+ * right. A demo value for a server on your own machine: never reuse it elsewhere.
+ */
+export const DEMO_CLIENT_ID = 'contacts-importer'
+export const DEMO_CLIENT_SECRET = 'demo: 100% s3cret +/&=? ~'
+
+export interface DemoServers {
+  issuer: string
+  contactsUrl: string
+  /** The contacts server's resource indicator (RFC 8707): the `aud` of access tokens. */
+  contactsAudience: string
+  authorizationServer: AuthorizationServer
+  contactsServer: ContactsServer
+  close(): Promise<void>
+}
+
+export interface DemoServersOptions {
+  client: DemoClient
+  /** Name used in URLs (the issuer, the contacts audience). */
+  publicHost?: string
+  /** Interface to listen on. */
+  bindHost?: string
+  authorizationPort?: number
+  contactsPort?: number
+  accessTokenTtlSeconds?: number
+}
+
+async function listen(host: string, port: number): Promise<{ server: Server; port: number }> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => resolve())
+  })
+  const address = server.address()
+  return { server, port: typeof address === 'object' && address ? address.port : port }
+}
+
+async function close(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+}
+
+export async function startDemoServers(options: DemoServersOptions): Promise<DemoServers> {
+  const publicHost = options.publicHost ?? '127.0.0.1'
+  const bindHost = options.bindHost ?? '127.0.0.1'
+  const as = await listen(bindHost, options.authorizationPort ?? 0)
+  const rs = await listen(bindHost, options.contactsPort ?? 0).catch(async (err: unknown) => {
+    await close(as.server)
+    throw err
+  })
+  const issuer = `http://${publicHost}:${as.port}`
+  const contactsUrl = `http://${publicHost}:${rs.port}`
+  const contactsAudience = `${contactsUrl}/`
+
+  const authorizationServer = await createAuthorizationServer({
+    issuer,
+    client: options.client,
+    contactsAudience,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+    viewsDir: VIEWS_DIR,
+    publicDir: PUBLIC_DIR,
+  })
+  const contactsServer = createContactsServer({
+    issuer,
+    audience: contactsAudience,
+    keys: createRemoteJWKSet(new URL(`${issuer}/jwks`)),
+    directory: createDemoDirectory(),
+  })
+  as.server.on('request', authorizationServer.app)
+  rs.server.on('request', contactsServer.app)
+
+  return {
+    issuer,
+    contactsUrl,
+    contactsAudience,
+    authorizationServer,
+    contactsServer,
+    async close() {
+      await Promise.all([close(as.server), close(rs.server)])
+    },
+  }
+}
