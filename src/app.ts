@@ -1,0 +1,76 @@
+// createApp(deps): the Express app, without listening and without I/O at import time.
+// main.ts (and the tests) build the dependencies and call it.
+import express, { type Express } from 'express'
+import type { ProviderClient } from './auth/provider-client.ts'
+import { createAuthRoutes } from './auth/routes.ts'
+import type { Config } from './config.ts'
+import type { Logger } from './log.ts'
+import { PUBLIC_DIR, VIEWS_DIR } from './paths.ts'
+import type { Redis } from './redis.ts'
+import type { Services } from './services.ts'
+import { createSessionMiddleware } from './session/middleware.ts'
+import { csrfTokenFor } from './web/csrf.ts'
+import { createErrorHandler } from './web/error-handler.ts'
+import { notFound } from './web/not-found.ts'
+import { requestLog } from './web/request-log.ts'
+import { createHealthRoutes } from './web/routes/health.ts'
+import { createPageRoutes } from './web/routes/pages.ts'
+import { securityHeaders } from './web/security-headers.ts'
+
+export interface AppDeps {
+  config: Config
+  log: Logger
+  redis: Redis
+  providers: ReadonlyMap<string, ProviderClient>
+  services: Services
+}
+
+export function createApp(deps: AppDeps): Express {
+  const { config, log, redis, providers, services } = deps
+  const app = express()
+
+  // Settings
+  app.disable('x-powered-by')
+  app.set('trust proxy', config.trustProxy)
+  app.set('views', VIEWS_DIR)
+  app.set('view engine', 'ejs')
+  app.locals.appName = 'Contacts Importer'
+
+  // General
+  app.use(requestLog(log))
+  app.use(
+    securityHeaders({
+      https: config.session.secure,
+      formTargets: [...new Set(config.providers.map((p) => p.issuer.origin))],
+    }),
+  )
+  app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }))
+  app.use(createHealthRoutes({ redis }))
+
+  // Session: everything below knows who is signed in.
+  app.use(createSessionMiddleware({ config, redis, keys: services.keys }))
+  app.use((req, res, next) => {
+    res.locals.user = req.session.user
+    res.locals.csrfToken = () => csrfTokenFor(req)
+    next()
+  })
+
+  // Sign-in and the person's pages
+  app.use(
+    createAuthRoutes({
+      providers,
+      logins: services.logins,
+      tokens: services.tokens,
+      revoker: services.revoker,
+      log,
+      cookieName: config.session.cookieName,
+      secure: config.session.secure,
+    }),
+  )
+  app.use(createPageRoutes({ providers, tokens: services.tokens, contacts: services.contacts }))
+
+  // Errors
+  app.use(notFound)
+  app.use(createErrorHandler(log))
+  return app
+}

@@ -1,0 +1,140 @@
+// The one translation of openid-client's errors into ours (oauth-client-security.md §6).
+// Protocol and security failures become 4xx pages; a provider that is down or slow becomes
+// a 502 the person can retry; a rejected client secret is an operator problem, shown to
+// the person as a neutral error and logged loudly by the caller.
+import * as client from 'openid-client'
+import { AppError, ErrorCode } from '../errors.ts'
+
+export type OidcPhase = 'discovery' | 'callback' | 'refresh' | 'revocation'
+
+const retryLogin = (providerId: string) => ({
+  label: 'Try signing in again',
+  href: `/login?provider=${encodeURIComponent(providerId)}`,
+})
+
+/** Timeouts, refused connections, 5xx and non-JSON error pages from a proxy. */
+export function isTransient(err: unknown): boolean {
+  // undici reports every network failure (refused, reset, DNS, TLS) as this one TypeError.
+  if (err instanceof TypeError && err.message === 'fetch failed') return true
+  if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return true
+  }
+  if (err instanceof client.ResponseBodyError) {
+    return (
+      err.error === 'temporarily_unavailable' || err.error === 'server_error' || err.status >= 500
+    )
+  }
+  if (err instanceof client.WWWAuthenticateChallengeError) return err.status >= 500
+  if (err instanceof client.ClientError) {
+    if (err.code === 'OAUTH_TIMEOUT' || err.code === 'OAUTH_ABORT') return true
+    if (err.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || err.code === 'OAUTH_RESPONSE_IS_NOT_JSON') {
+      const status = (err.cause as { status?: number } | undefined)?.status
+      return status === undefined || status >= 500
+    }
+  }
+  return false
+}
+
+/** The token endpoint rejected our client authentication (wrong secret or method). */
+export function isInvalidClient(err: unknown): boolean {
+  if (err instanceof client.ResponseBodyError) return err.error === 'invalid_client'
+  if (err instanceof client.WWWAuthenticateChallengeError) {
+    return err.cause.some((challenge) => challenge.parameters.error === 'invalid_client')
+  }
+  return false
+}
+
+export function isInvalidGrant(err: unknown): boolean {
+  return err instanceof client.ResponseBodyError && err.error === 'invalid_grant'
+}
+
+/** A safe rendering of an error code the provider sent back (it is attacker-controlled). */
+function errorCodeOf(value: string): string {
+  return /^[\w.-]{1,64}$/.test(value) ? value : 'unknown_error'
+}
+
+export function translateOidcError(err: unknown, phase: OidcPhase, providerId: string): unknown {
+  if (err instanceof AppError) return err
+  if (isTransient(err)) {
+    return new AppError(
+      ErrorCode.PROVIDER_UNAVAILABLE,
+      'The sign-in provider is not answering right now. Nothing was changed; please try again in a moment.',
+      {
+        status: 502,
+        title: 'The provider is not answering',
+        action: phase === 'callback' ? retryLogin(providerId) : undefined,
+        retryable: true,
+        cause: err,
+      },
+    )
+  }
+  if (isInvalidClient(err)) {
+    return new AppError(
+      ErrorCode.CLIENT_MISCONFIGURED,
+      'The app could not authenticate itself to the sign-in provider. The operators have been told; please try again later.',
+      { status: 502, title: 'Sign-in is misconfigured', cause: err },
+    )
+  }
+  if (phase === 'refresh' && isInvalidGrant(err)) {
+    return new AppError(
+      ErrorCode.GRANT_REVOKED,
+      'Access to your contacts was revoked or expired — reconnect to continue.',
+      {
+        status: 403,
+        title: 'Reconnect to your provider',
+        action: { label: 'Reconnect', href: `/login?provider=${encodeURIComponent(providerId)}` },
+        cause: err,
+      },
+    )
+  }
+  if (phase === 'callback') {
+    if (err instanceof client.AuthorizationResponseError) {
+      if (err.error === 'access_denied') {
+        return new AppError(
+          ErrorCode.LOGIN_DECLINED,
+          'You declined access, so the app cannot read your contacts. You can try again whenever you like.',
+          {
+            status: 403,
+            title: 'You declined access — try again',
+            action: retryLogin(providerId),
+            cause: err,
+          },
+        )
+      }
+      return new AppError(
+        ErrorCode.LOGIN_FAILED,
+        `The provider could not complete the sign-in (error: ${errorCodeOf(err.error)}).`,
+        {
+          status: 400,
+          title: 'Sign-in did not complete',
+          action: retryLogin(providerId),
+          cause: err,
+        },
+      )
+    }
+    if (
+      err instanceof client.ClientError ||
+      err instanceof client.ResponseBodyError ||
+      err instanceof client.WWWAuthenticateChallengeError
+    ) {
+      return new AppError(
+        ErrorCode.LOGIN_INVALID_RESPONSE,
+        'The sign-in response could not be verified, so it was rejected. Please start again.',
+        {
+          status: 400,
+          title: 'Sign-in could not be verified',
+          action: retryLogin(providerId),
+          cause: err,
+        },
+      )
+    }
+  }
+  if (phase === 'discovery' && err instanceof client.ClientError) {
+    return new AppError(
+      ErrorCode.PROVIDER_UNAVAILABLE,
+      'The sign-in provider sent a configuration we cannot use. The operators have been told.',
+      { status: 502, title: 'The provider is misconfigured', cause: err },
+    )
+  }
+  return err
+}

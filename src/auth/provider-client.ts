@@ -1,0 +1,204 @@
+// Everything the app asks of one OpenID Provider, on top of openid-client: discovery, the
+// authorization URL, the code exchange, refresh, revocation and resource calls. It is the
+// boundary module: openid-client's errors are translated here (oidc-errors.ts).
+import * as client from 'openid-client'
+import type { ProviderConfig } from '../config.ts'
+import { AppError, ErrorCode } from '../errors.ts'
+import type { Logger } from '../log.ts'
+import { translateOidcError } from './oidc-errors.ts'
+
+/** Tokens as a grant or a refresh returned them. */
+export interface IssuedTokens {
+  accessToken: string
+  refreshToken: string | undefined
+  idToken: string | undefined
+  /** Epoch seconds. */
+  expiresAt: number
+  scope: string[]
+  /** Claims of the ID token, when one came with the response (already validated). */
+  claims: client.IDToken | undefined
+}
+
+export interface ProviderClient {
+  readonly settings: ProviderConfig
+  /** Discovery runs once and is cached; a failure is not cached, so the next call retries. */
+  discover(): Promise<client.Configuration>
+  authorizationUrl(checks: { state: string; nonce: string; codeChallenge: string }): Promise<URL>
+  exchangeCode(
+    callbackQuery: string,
+    checks: { state: string; nonce: string; codeVerifier: string },
+  ): Promise<IssuedTokens & { claims: client.IDToken }>
+  refresh(refreshToken: string, expectedSubject: string): Promise<IssuedTokens>
+  /** False when the provider has no revocation endpoint (e.g. Microsoft). */
+  supportsRevocation(): Promise<boolean>
+  revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<void>
+  fetchResource(accessToken: string, url: URL): Promise<Response>
+}
+
+export interface ProviderClientOptions {
+  /** APP_URL is http on localhost: the demo and tests talk to http providers. */
+  localHttp: boolean
+  timeoutSeconds: number
+  log: Logger
+  /** openid-client's customFetch: tests observe and tamper with provider traffic here. */
+  fetch?: client.CustomFetch
+}
+
+/** Used when a token response has no expires_in (RFC 6749 §5.1 makes it optional). */
+const DEFAULT_LIFETIME_SECONDS = 3600
+
+export function createProviderClient(
+  settings: ProviderConfig,
+  options: ProviderClientOptions,
+): ProviderClient {
+  let discovery: Promise<client.Configuration> | undefined
+  const extraTokenParams = settings.resource ? { resource: settings.resource } : undefined
+
+  async function runDiscovery(): Promise<client.Configuration> {
+    // Discovery by issuer identifier, not by the well-known URL, so that openid-client
+    // checks the metadata's `issuer` (mix-up defence, RFC 9700 §4.4).
+    const config = await client.discovery(
+      settings.issuer,
+      settings.clientId,
+      undefined,
+      // openid-client would default to client_secret_post; RFC 6749 §2.3.1 Basic it is.
+      client.ClientSecretBasic(settings.clientSecret),
+      {
+        timeout: options.timeoutSeconds,
+        execute: options.localHttp ? [client.allowInsecureRequests] : [],
+        ...(options.fetch ? { [client.customFetch]: options.fetch } : {}),
+      },
+    )
+    config.timeout = options.timeoutSeconds
+    const metadata = config.serverMetadata()
+    // RFC 9700 §4.7.1 / §4.8.2: never run a flow with a provider that may ignore PKCE.
+    if (!metadata.supportsPKCE('S256')) {
+      throw new client.ClientError('the provider does not advertise PKCE S256')
+    }
+    const methods = metadata.token_endpoint_auth_methods_supported
+    if (methods && !methods.includes('client_secret_basic')) {
+      throw new client.ClientError(
+        `the provider does not accept client_secret_basic (it offers ${methods.join(', ')})`,
+      )
+    }
+    return config
+  }
+
+  async function configuration(): Promise<client.Configuration> {
+    discovery ??= runDiscovery().catch((err: unknown) => {
+      discovery = undefined
+      options.log.error(
+        { err, provider: settings.id, issuer: settings.issuer.href },
+        'OpenID discovery failed',
+      )
+      throw translateOidcError(err, 'discovery', settings.id)
+    })
+    return discovery
+  }
+
+  function toIssued(
+    tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+  ): IssuedTokens {
+    const lifetime = tokens.expiresIn() ?? DEFAULT_LIFETIME_SECONDS
+    return {
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token,
+      idToken: tokens.id_token,
+      expiresAt: Math.floor(Date.now() / 1000) + lifetime,
+      scope: (tokens.scope ?? settings.scopes.join(' ')).split(' ').filter(Boolean),
+      claims: tokens.claims(),
+    }
+  }
+
+  return {
+    settings,
+    discover: configuration,
+
+    async authorizationUrl({ state, nonce, codeChallenge }) {
+      const config = await configuration()
+      const params: Record<string, string> = {
+        redirect_uri: settings.redirectUri.href,
+        scope: settings.scopes.join(' '),
+        state,
+        nonce,
+        code_challenge: codeChallenge,
+        code_challenge_method: 'S256',
+      }
+      // OIDC Core §11: offline access is only granted after explicit consent.
+      if (settings.scopes.includes('offline_access')) params.prompt = 'consent'
+      if (settings.resource) params.resource = settings.resource
+      return client.buildAuthorizationUrl(config, params)
+    },
+
+    async exchangeCode(callbackQuery, checks) {
+      const config = await configuration()
+      // redirect_uri in the token request is derived from this URL, so it is built from
+      // configuration, never from Host or X-Forwarded-* headers (RFC 6749 §4.1.3).
+      const currentUrl = new URL(settings.redirectUri)
+      currentUrl.search = callbackQuery
+      try {
+        const tokens = await client.authorizationCodeGrant(
+          config,
+          currentUrl,
+          {
+            pkceCodeVerifier: checks.codeVerifier,
+            expectedState: checks.state,
+            expectedNonce: checks.nonce,
+            idTokenExpected: true,
+          },
+          extraTokenParams,
+        )
+        const issued = toIssued(tokens)
+        if (!issued.claims) throw new client.ClientError('the token response has no ID token')
+        return { ...issued, claims: issued.claims }
+      } catch (err) {
+        throw translateOidcError(err, 'callback', settings.id)
+      }
+    },
+
+    async refresh(refreshToken, expectedSubject) {
+      const config = await configuration()
+      let issued: IssuedTokens
+      try {
+        issued = toIssued(await client.refreshTokenGrant(config, refreshToken, extraTokenParams))
+      } catch (err) {
+        throw translateOidcError(err, 'refresh', settings.id)
+      }
+      // openid-client checks iss, aud and exp of a refreshed ID token but not that it names
+      // the same person (OIDC Core §12.2). Tokens for someone else are never stored.
+      if (issued.claims && issued.claims.sub !== expectedSubject) {
+        throw new AppError(
+          ErrorCode.GRANT_REVOKED,
+          'The provider answered for a different account. Please reconnect.',
+          {
+            status: 403,
+            title: 'Reconnect to your provider',
+            action: {
+              label: 'Reconnect',
+              href: `/login?provider=${encodeURIComponent(settings.id)}`,
+            },
+            cause: new Error('ID token subject changed on refresh'),
+          },
+        )
+      }
+      return issued
+    },
+
+    async supportsRevocation() {
+      return Boolean((await configuration()).serverMetadata().revocation_endpoint)
+    },
+
+    async revoke(token, hint) {
+      const config = await configuration()
+      try {
+        await client.tokenRevocation(config, token, { token_type_hint: hint })
+      } catch (err) {
+        throw translateOidcError(err, 'revocation', settings.id)
+      }
+    },
+
+    async fetchResource(accessToken, url) {
+      return client.fetchProtectedResource(await configuration(), accessToken, url, 'GET')
+    },
+  }
+}

@@ -1,0 +1,42 @@
+// Sign-in, callback, sign-out and disconnect, read top to bottom like a table.
+import express, { type Router } from 'express'
+import { AppError, ErrorCode } from '../errors.ts'
+import type { Logger } from '../log.ts'
+import type { GrantRevoker } from '../tokens/revoke-grant.ts'
+import type { TokenStore } from '../tokens/token-store.ts'
+import { requireCsrf } from '../web/csrf.ts'
+import { createFinishLogin } from './finish-login.ts'
+import type { LoginStore } from './login-store.ts'
+import type { ProviderClient } from './provider-client.ts'
+import { requireUser } from './require-user.ts'
+import { createSignOut } from './sign-out.ts'
+import { createStartLogin } from './start-login.ts'
+
+export function createAuthRoutes(deps: {
+  providers: ReadonlyMap<string, ProviderClient>
+  logins: LoginStore
+  tokens: TokenStore
+  revoker: GrantRevoker
+  log: Logger
+  cookieName: string
+  secure: boolean
+}): Router {
+  const router = express.Router()
+  const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 10 })
+  const { logout, disconnect } = createSignOut(deps)
+
+  router.get('/login', createStartLogin(deps))
+  router.get('/auth/callback/:provider', createFinishLogin(deps))
+  router.post('/logout', form, requireCsrf, logout)
+  router.post('/disconnect', form, requireUser, requireCsrf, disconnect)
+  // State changes only by POST: a link or an <img> must not sign anyone out.
+  router.all(['/logout', '/disconnect'], (_req, res) => {
+    res.set('Allow', 'POST')
+    throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, 'Use the button on the page for this.', {
+      status: 405,
+      title: 'Not allowed',
+      action: { label: 'Back to the start page', href: '/' },
+    })
+  })
+  return router
+}

@@ -1,0 +1,351 @@
+// The only reader of the environment. loadConfig() validates every variable at start-up and
+// reports all problems in one ConfigError, so an operator fixes them in one pass; main.ts
+// exits before listening when it throws. Every secret may also be given as NAME_FILE.
+import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
+import { join } from 'node:path'
+import { parseEnv } from 'node:util'
+import { z } from 'zod'
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+export interface ProviderConfig {
+  /** Lower-case id used in URLs (`/auth/callback/<id>`) and, upper-cased, in variable names. */
+  id: string
+  label: string
+  /** OpenID Provider issuer identifier; discovery derives every endpoint from it. */
+  issuer: URL
+  clientId: string
+  clientSecret: string
+  scopes: string[]
+  contactsApi: 'people'
+  /** Base URL of the contacts API. Tokens are only ever sent here (RFC 9700 §4.9.1). */
+  contactsUrl: URL
+  /** RFC 8707 resource indicator, sent on every authorization and token request. */
+  resource: string | undefined
+  /** Exactly `${APP_URL}/auth/callback/<id>`: what the operator registers at the provider. */
+  redirectUri: URL
+}
+
+export interface Config {
+  appUrl: URL
+  port: number
+  /** Express `trust proxy`: false, a hop count, or a list of addresses/subnets. */
+  trustProxy: boolean | number | string
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** APP_URL is http on a loopback host (demo and tests): plain-http issuers are allowed. */
+  localHttp: boolean
+  redis: { url: string; keyPrefix: string }
+  session: { secrets: string[]; cookieName: string; secure: boolean; ttlSeconds: number }
+  tokens: { encryptionKeys: Buffer[]; refreshSkewSeconds: number }
+  http: { timeoutSeconds: number }
+  providers: ProviderConfig[]
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  readonly problems: string[]
+
+  constructor(problems: string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p}`).join('\n'),
+    )
+    this.problems = problems
+  }
+}
+
+/** The process environment, with `.env` (when present) filling in what is not set. */
+export function readEnv(env: Env = process.env, dir = process.cwd()): Env {
+  let fromFile: Record<string, string> = {}
+  try {
+    fromFile = parseEnv(readFileSync(join(dir, '.env'), 'utf8')) as Record<string, string>
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+  return { ...fromFile, ...env }
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    (isIP(hostname) === 4 && hostname.startsWith('127.'))
+  )
+}
+const PROVIDER_ID = /^[a-z][a-z0-9_]{0,31}$/
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+const text = () =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') })
+    .trim()
+    .min(1, 'is required')
+
+const absoluteUrl = () =>
+  text().transform((value, ctx) => {
+    let url: URL
+    try {
+      url = new URL(value)
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be an absolute URL (got "${value}")` })
+      return z.NEVER
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' })
+      return z.NEVER
+    }
+    if (url.username || url.password || url.hash || url.search) {
+      ctx.addIssue({ code: 'custom', message: 'must not carry credentials, a query or a fragment' })
+      return z.NEVER
+    }
+    return url
+  })
+
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : Number(v)))
+    .pipe(z.number().int().min(min).max(max))
+
+const list = (value: string) =>
+  value
+    .split(/[,\s]+/)
+    .map((v) => v.trim())
+    .filter(Boolean)
+
+const trustProxy = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx): boolean | number | string => {
+    if (value === undefined || value === '' || value === 'false') return false
+    if (/^\d+$/.test(value)) return Number(value)
+    // `true` trusts every X-Forwarded-* header, so any client could spoof its address and
+    // scheme (RFC 9700 §4.13): name the hops or the proxy addresses instead.
+    if (value === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must be a hop count (e.g. 1) or proxy addresses, not "true" (that trusts spoofed X-Forwarded-* headers)',
+      })
+      return z.NEVER
+    }
+    return value
+  })
+
+const sessionSecrets = text()
+  .transform(list)
+  .refine((secrets) => secrets.every((s) => s.length >= 32), {
+    message: 'each secret needs at least 32 characters (generate one: openssl rand -base64 48)',
+  })
+
+const encryptionKeys = text()
+  .transform(list)
+  .transform((keys, ctx) => {
+    const decoded = keys.map((k) => Buffer.from(k, 'base64'))
+    if (decoded.some((k, i) => k.length !== 32 || k.toString('base64') !== keys[i])) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'each key must be 32 random bytes in base64 (generate one: openssl rand -base64 32)',
+      })
+      return z.NEVER
+    }
+    return decoded
+  })
+
+const SECRET_NAMES = ['SESSION_SECRET', 'TOKEN_ENCRYPTION_KEY']
+
+/**
+ * Reads `NAME_FILE` for every secret that may come from a file (Docker and Kubernetes
+ * secrets). Giving both NAME and NAME_FILE is an error: which one wins would be a guess.
+ */
+function resolveSecretFiles(env: Env, names: string[], problems: string[]): Env {
+  const resolved: Record<string, string | undefined> = { ...env }
+  for (const name of names) {
+    const file = env[`${name}_FILE`]
+    if (file === undefined || file === '') continue
+    if (env[name] !== undefined && env[name] !== '') {
+      problems.push(`${name}: set either ${name} or ${name}_FILE, not both`)
+      continue
+    }
+    try {
+      resolved[name] = readFileSync(file, 'utf8').trim()
+    } catch (err) {
+      problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`)
+    }
+  }
+  return resolved
+}
+
+function providerSchema(envName: string) {
+  return {
+    [`${envName}_ISSUER`]: absoluteUrl(),
+    [`${envName}_CLIENT_ID`]: text(),
+    [`${envName}_CLIENT_SECRET`]: text().refine((s) => /^[\x20-\x7e]+$/.test(s), {
+      // RFC 6749 Appendix A: client-secret = *VSCHAR (printable ASCII).
+      message: 'must be printable ASCII (RFC 6749 Appendix A)',
+    }),
+    [`${envName}_SCOPES`]: text()
+      .transform(list)
+      .refine((scopes) => scopes.includes('openid'), {
+        message: 'must include "openid" (the ID token identifies the person and carries the nonce)',
+      }),
+    [`${envName}_CONTACTS_API`]: z
+      .enum(['people'], { error: 'must be "people" (the Google People API v1 shape)' })
+      .default('people'),
+    [`${envName}_CONTACTS_URL`]: absoluteUrl(),
+    [`${envName}_RESOURCE`]: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v ? v : undefined))
+      .refine((v) => v === undefined || URL.canParse(v), {
+        message: 'must be an absolute URI (RFC 8707 §2)',
+      }),
+    [`${envName}_LABEL`]: z.string().trim().optional(),
+  }
+}
+
+const baseSchema = {
+  APP_URL: absoluteUrl().default(new URL('http://localhost:3000')),
+  PORT: integer(1, 65535, 3000),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .default('redis://127.0.0.1:6379')
+    .refine((v) => /^rediss?:\/\/.+/.test(v), { message: 'must be a redis:// or rediss:// URL' }),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .trim()
+    .default('ci:')
+    .refine((v) => /^[\w:.-]{1,32}$/.test(v), {
+      message: 'must be 1-32 characters of letters, digits, ":", ".", "_" or "-"',
+    }),
+  SESSION_SECRET: sessionSecrets,
+  SESSION_TTL_SECONDS: integer(60, 30 * 24 * 3600, 24 * 3600),
+  TOKEN_ENCRYPTION_KEY: encryptionKeys,
+  TOKEN_REFRESH_SKEW_SECONDS: integer(0, 600, 60),
+  HTTP_TIMEOUT_SECONDS: integer(1, 120, 10),
+  TRUST_PROXY: trustProxy,
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
+    .default('info'),
+  PROVIDERS: text()
+    .transform(list)
+    .refine((ids) => ids.every((id) => PROVIDER_ID.test(id)), {
+      message: 'ids are lower-case letters, digits and "_", starting with a letter (e.g. demo)',
+    })
+    .refine((ids) => new Set(ids).size === ids.length, { message: 'lists an id twice' }),
+}
+
+/** `demo` → `DEMO`: the prefix of a provider's variables. */
+export function providerEnvName(id: string): string {
+  return id.toUpperCase()
+}
+
+export function loadConfig(rawEnv: Env = readEnv()): Config {
+  const problems: string[] = []
+  const providerIds = baseSchema.PROVIDERS.safeParse(rawEnv.PROVIDERS)
+  const ids = providerIds.success ? providerIds.data : []
+  const secretNames = [...SECRET_NAMES, ...ids.map((id) => `${providerEnvName(id)}_CLIENT_SECRET`)]
+  const env = resolveSecretFiles(rawEnv, secretNames, problems)
+
+  const shape = Object.assign(
+    {},
+    baseSchema,
+    ...ids.map((id) => providerSchema(providerEnvName(id))),
+  ) as typeof baseSchema & Record<string, z.ZodType>
+  const parsed = z.object(shape).safeParse(env)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? 'configuration')
+      // A problem already reported for NAME_FILE explains the missing NAME.
+      if (problems.some((p) => p.startsWith(`${name}_FILE:`) || p.startsWith(`${name}:`))) continue
+      problems.push(`${name}: ${issue.message}`)
+    }
+  }
+  if (!parsed.success) throw new ConfigError(problems)
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  const values = parsed.data as Record<string, unknown> & z.output<z.ZodObject<typeof baseSchema>>
+  const appUrl = values.APP_URL
+  const localHttp = appUrl.protocol === 'http:' && isLoopbackHost(appUrl.hostname)
+
+  if (appUrl.pathname !== '/') {
+    problems.push('APP_URL: must be an origin without a path (e.g. https://contacts.example.com)')
+  }
+  // Tokens, codes and session cookies must never cross the network in clear (RFC 6749
+  // §10.3, RFC 9700 §2.6); plain http is only for a browser talking to its own machine.
+  if (appUrl.protocol === 'http:' && !localHttp) {
+    problems.push(
+      'APP_URL: must be https (plain http is allowed only on localhost, 127.0.0.1 or [::1])',
+    )
+  }
+  // The app listens on plain http; an https APP_URL means a TLS proxy in front, and without
+  // trusting it express-session never issues the Secure cookie: every sign-in would loop.
+  if (appUrl.protocol === 'https:' && values.TRUST_PROXY === false) {
+    problems.push(
+      'TRUST_PROXY: APP_URL is https, so the app runs behind a TLS proxy; set TRUST_PROXY to the hop count (e.g. 1) or the proxy address',
+    )
+  }
+
+  const origin = appUrl.origin
+  const providers: ProviderConfig[] = ids.map((id) => {
+    const name = providerEnvName(id)
+    const issuer = values[`${name}_ISSUER`] as URL
+    const contactsUrl = values[`${name}_CONTACTS_URL`] as URL
+    for (const [key, url] of [
+      [`${name}_ISSUER`, issuer],
+      [`${name}_CONTACTS_URL`, contactsUrl],
+    ] as const) {
+      if (url.protocol === 'http:' && !localHttp) {
+        problems.push(
+          `${key}: must be https (http is allowed only while APP_URL is http on localhost, for the demo and tests)`,
+        )
+      }
+    }
+    const label = values[`${name}_LABEL`] as string | undefined
+    return {
+      id,
+      label: label || id.charAt(0).toUpperCase() + id.slice(1),
+      issuer,
+      clientId: values[`${name}_CLIENT_ID`] as string,
+      clientSecret: values[`${name}_CLIENT_SECRET`] as string,
+      scopes: values[`${name}_SCOPES`] as string[],
+      contactsApi: values[`${name}_CONTACTS_API`] as 'people',
+      contactsUrl,
+      resource: values[`${name}_RESOURCE`] as string | undefined,
+      redirectUri: new URL(`/auth/callback/${id}`, origin),
+    }
+  })
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  const secure = appUrl.protocol === 'https:'
+  return Object.freeze({
+    appUrl,
+    port: values.PORT,
+    trustProxy: values.TRUST_PROXY,
+    logLevel: values.LOG_LEVEL,
+    localHttp,
+    redis: { url: values.REDIS_URL, keyPrefix: values.REDIS_KEY_PREFIX },
+    session: {
+      secrets: values.SESSION_SECRET,
+      // `__Host-` makes the browser refuse the cookie unless it is Secure, host-only and
+      // Path=/, so a sibling subdomain cannot plant or overwrite it (RFC 6265bis §4.1.3.2).
+      cookieName: secure ? '__Host-ci.sid' : 'ci.sid',
+      secure,
+      ttlSeconds: values.SESSION_TTL_SECONDS,
+    },
+    tokens: {
+      encryptionKeys: values.TOKEN_ENCRYPTION_KEY,
+      refreshSkewSeconds: values.TOKEN_REFRESH_SKEW_SECONDS,
+    },
+    http: { timeoutSeconds: values.HTTP_TIMEOUT_SECONDS },
+    providers,
+  })
+}

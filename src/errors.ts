@@ -1,0 +1,114 @@
+// One error type for the whole app. Every failure a person can meet is an AppError with
+// a stable code; the single error handler (web/error-handler.ts) turns it into a page or
+// JSON, and only exposes the message when `expose` is true (status < 500), so a stack
+// trace, a token or an upstream body never reaches the browser.
+
+export const ErrorCode = Object.freeze({
+  /** The person declined consent at the provider (RFC 6749 §4.1.2.1 access_denied). */
+  LOGIN_DECLINED: 'LOGIN_DECLINED',
+  /** The provider answered the authorization request with another error code. */
+  LOGIN_FAILED: 'LOGIN_FAILED',
+  /** The callback came without a single `state` value. */
+  LOGIN_STATE_MISSING: 'LOGIN_STATE_MISSING',
+  /** No pending sign-in under that `state`: unknown, expired or already used. */
+  LOGIN_STATE_UNKNOWN: 'LOGIN_STATE_UNKNOWN',
+  /** The pending sign-in was started in another browser (login CSRF, RFC 9700 §2.1). */
+  LOGIN_STATE_MISMATCH: 'LOGIN_STATE_MISMATCH',
+  /** The authorization response broke the protocol (wrong or missing `iss`, repeated
+   *  parameters, implicit-flow tokens, no code, bad ID token, rejected code…). */
+  LOGIN_INVALID_RESPONSE: 'LOGIN_INVALID_RESPONSE',
+  /** `provider` names no configured provider. */
+  UNKNOWN_PROVIDER: 'UNKNOWN_PROVIDER',
+  /** The authorization server did not answer, timed out or answered 5xx. */
+  PROVIDER_UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
+  /** The provider rejected our client credentials: an operator problem. */
+  CLIENT_MISCONFIGURED: 'CLIENT_MISCONFIGURED',
+  /** The grant is gone (invalid_grant on refresh): the person has to reconnect. */
+  GRANT_REVOKED: 'GRANT_REVOKED',
+  /** The contacts API did not answer, timed out or answered 5xx. */
+  CONTACTS_UNAVAILABLE: 'CONTACTS_UNAVAILABLE',
+  /** The contacts API refused the access token even after a refresh. */
+  CONTACTS_UNAUTHORIZED: 'CONTACTS_UNAUTHORIZED',
+  /** The contacts API says the grant lacks the scope it needs. */
+  CONTACTS_FORBIDDEN: 'CONTACTS_FORBIDDEN',
+  /** The contacts API answered something we cannot read. */
+  CONTACTS_BAD_RESPONSE: 'CONTACTS_BAD_RESPONSE',
+  /** A state-changing request without a valid CSRF token. */
+  CSRF_INVALID: 'CSRF_INVALID',
+  /** The page needs a signed-in person (JSON clients get this instead of a redirect). */
+  LOGIN_REQUIRED: 'LOGIN_REQUIRED',
+  NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** Redis (sessions, sign-ins, tokens) does not answer. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** Anything we did not anticipate. Never exposed. */
+  INTERNAL: 'INTERNAL',
+} as const)
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+/** Where the error page sends the person next. */
+export interface ErrorAction {
+  label: string
+  href: string
+  /** POST forms need the CSRF token; GET links do not. */
+  method?: 'get' | 'post'
+}
+
+export interface AppErrorOptions {
+  status?: number
+  title?: string
+  action?: ErrorAction
+  cause?: unknown
+  /** Transient failures: trying again later may work. */
+  retryable?: boolean
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly expose: boolean
+  readonly title: string
+  readonly action: ErrorAction | undefined
+  readonly retryable: boolean
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.status = options.status ?? 400
+    this.expose = this.status < 500 || this.status === 502 || this.status === 503
+    this.title = options.title ?? 'Something went wrong'
+    this.action = options.action
+    this.retryable = options.retryable ?? false
+  }
+}
+
+/** The public face of any error: what the page or the JSON body may show. */
+export interface PublicError {
+  status: number
+  code: ErrorCode
+  title: string
+  message: string
+  action: ErrorAction | undefined
+}
+
+export function toPublicError(err: unknown): PublicError {
+  if (err instanceof AppError && err.expose) {
+    return {
+      status: err.status,
+      code: err.code,
+      title: err.title,
+      message: err.message,
+      action: err.action,
+    }
+  }
+  return {
+    status: 500,
+    code: ErrorCode.INTERNAL,
+    title: 'Something went wrong',
+    message: 'An unexpected error happened on our side. Please try again in a moment.',
+    action: { label: 'Back to the start page', href: '/' },
+  }
+}

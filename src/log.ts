@@ -1,0 +1,66 @@
+// Structured logs (pino). Tokens, codes and secrets are treated as passwords (RFC 9700
+// §4.9.3): they are redacted by path here and stripped from logged URLs, and no code
+// path logs a token record or a token response in the first place.
+import { pino } from 'pino'
+
+export type Logger = pino.Logger
+
+/** Query parameters that carry credentials or one-time values in OAuth redirects. */
+const SECRET_PARAMS = new Set([
+  'code',
+  'state',
+  'session_state',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'token',
+  'code_verifier',
+  'client_secret',
+  'nonce',
+])
+
+const REDACT_PATHS = [
+  'authorization',
+  'cookie',
+  '*.authorization',
+  '*.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
+  ...[...SECRET_PARAMS].flatMap((name) => [name, `*.${name}`]),
+  'clientSecret',
+  '*.clientSecret',
+  'accessToken',
+  '*.accessToken',
+  'refreshToken',
+  '*.refreshToken',
+  'idToken',
+  '*.idToken',
+]
+
+export function createLogger(options: {
+  level: string
+  destination?: pino.DestinationStream
+  name?: string
+}): Logger {
+  return pino(
+    {
+      level: options.level,
+      name: options.name,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: pino.stdSerializers.err },
+    },
+    options.destination,
+  )
+}
+
+/** A URL (absolute or path) with the values of credential-bearing parameters replaced. */
+export function redactUrl(url: string): string {
+  const queryAt = url.indexOf('?')
+  if (queryAt === -1) return url
+  const params = new URLSearchParams(url.slice(queryAt + 1))
+  for (const key of new Set(params.keys())) {
+    if (SECRET_PARAMS.has(key)) params.set(key, '[redacted]')
+  }
+  return `${url.slice(0, queryAt)}?${params.toString()}`
+}

@@ -1,0 +1,120 @@
+// The web entry point: configuration → Redis → providers → services → app → listen.
+// `npm start` runs this from the environment alone; `npm run demo` wraps it with the local
+// provider and contacts server (src/demo/main.ts).
+import type { Server } from 'node:http'
+import { createApp } from './app.ts'
+import { createProviders } from './auth/providers.ts'
+import { type Config, ConfigError, loadConfig, readEnv } from './config.ts'
+import { createLogger, type Logger } from './log.ts'
+import { createRedis, type Redis } from './redis.ts'
+import { createServices } from './services.ts'
+
+export interface RunningApp {
+  server: Server
+  url: string
+  log: Logger
+  redis: Redis
+  close(): Promise<void>
+}
+
+export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
+  const redis = createRedis(config.redis.url)
+  redis.on('error', (err) =>
+    log.warn({ err: { message: err.message } }, 'redis connection problem'),
+  )
+  try {
+    await redis.connect()
+  } catch (err) {
+    redis.disconnect()
+    throw new Error(
+      `Redis does not answer at ${config.redis.url} (${(err as Error).message}). Start it, or set REDIS_URL.`,
+    )
+  }
+
+  const providers = createProviders(config, log)
+  // Discover every provider now so a wrong issuer shows at start-up. A provider that is
+  // merely down does not stop the app: discovery is retried on the next sign-in.
+  await Promise.all(
+    [...providers.values()].map((provider) =>
+      provider.discover().then(
+        () => log.info({ provider: provider.settings.id }, 'provider discovered'),
+        () =>
+          log.warn(
+            { provider: provider.settings.id },
+            'provider not reachable yet; will retry on sign-in',
+          ),
+      ),
+    ),
+  )
+
+  const services = createServices({ config, log, redis, providers })
+  const app = createApp({ config, log, redis, providers, services })
+  const server = app.listen(config.port)
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+  })
+  log.info({ url: config.appUrl.origin, port: config.port }, 'contacts importer listening')
+
+  return {
+    server,
+    url: config.appUrl.origin,
+    log,
+    redis,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeAllConnections()
+      await redis.quit().catch(() => redis.disconnect())
+    },
+  }
+}
+
+export function exitOnSignals(close: () => Promise<void>, log: Logger) {
+  let closing = false
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (closing) return
+      closing = true
+      log.info({ signal }, 'shutting down')
+      const force = setTimeout(() => process.exit(1), 10_000)
+      force.unref()
+      close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
+    })
+  }
+  // An unexpected exception leaves the process in an unknown state: log it and let the
+  // supervisor start a fresh one.
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception')
+    process.exit(1)
+  })
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection')
+    process.exit(1)
+  })
+}
+
+async function main() {
+  let config: Config
+  try {
+    config = loadConfig(readEnv())
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message)
+      process.exit(2)
+    }
+    throw err
+  }
+  const log = createLogger({ level: config.logLevel })
+  try {
+    const running = await startApp(config, log)
+    exitOnSignals(running.close, log)
+  } catch (err) {
+    console.error((err as Error).message)
+    process.exit(1)
+  }
+}
+
+if (import.meta.main) await main()

@@ -1,0 +1,24 @@
+// Every Redis key the app writes, built in one place: one prefix per concern, all under
+// REDIS_KEY_PREFIX so several deployments (or test files) can share one Redis.
+export interface RedisKeys {
+  /** express-session records (connect-redis appends the session id). */
+  sessionPrefix: string
+  /** Pending sign-in, keyed by the `state` value it was sent with. */
+  login(state: string): string
+  /** Token record of one grant (encrypted, versioned). */
+  tokens(grantId: string): string
+  /** Lease held while one process refreshes a grant's tokens. */
+  refreshLock(grantId: string): string
+  /** Short-lived note that the last refresh failed for a transient reason. */
+  refreshFailure(grantId: string): string
+}
+
+export function createRedisKeys(prefix: string): RedisKeys {
+  return {
+    sessionPrefix: `${prefix}sess:`,
+    login: (state) => `${prefix}login:${state}`,
+    tokens: (grantId) => `${prefix}tok:${grantId}`,
+    refreshLock: (grantId) => `${prefix}lock:refresh:${grantId}`,
+    refreshFailure: (grantId) => `${prefix}fail:refresh:${grantId}`,
+  }
+}

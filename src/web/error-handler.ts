@@ -1,0 +1,96 @@
+// The single error handler. It decides what a failure looks like to the person (an HTML
+// page with a way forward, or JSON for API clients) and what goes to the log. Only
+// AppErrors that are marked exposable show their message; everything else is a generic
+// 500 page, never a stack trace or an upstream body.
+import type { NextFunction, Request, Response } from 'express'
+import { AppError, ErrorCode, toPublicError } from '../errors.ts'
+import { type Logger, redactUrl } from '../log.ts'
+import { isRedisUnavailable } from '../redis.ts'
+
+function normalize(err: unknown): unknown {
+  if (err instanceof AppError) return err
+  if (isRedisUnavailable(err)) {
+    return new AppError(
+      ErrorCode.STORE_UNAVAILABLE,
+      'The service is briefly unavailable. Please try again in a moment.',
+      {
+        status: 503,
+        title: 'Temporarily unavailable',
+        retryable: true,
+        cause: err,
+      },
+    )
+  }
+  // body-parser and friends mark client mistakes with a 4xx status (http-errors).
+  const status = (err as { status?: unknown })?.status
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError(ErrorCode.BAD_REQUEST, 'The request could not be read.', {
+      status,
+      title: 'Bad request',
+      action: { label: 'Back to the start page', href: '/' },
+      cause: err,
+    })
+  }
+  return err
+}
+
+export function createErrorHandler(log: Logger) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const error = normalize(err)
+    const publicError = toPublicError(error)
+    const context = { reqId: req.id, method: req.method, url: redactUrl(req.originalUrl) }
+    if (publicError.status >= 500 && !(error instanceof AppError)) {
+      log.error({ err: error, ...context }, 'unhandled error')
+    } else {
+      const code = error instanceof AppError ? error.code : publicError.code
+      log[publicError.status >= 500 ? 'warn' : 'info'](
+        { ...context, code, cause: causeSummary(error) },
+        'request failed',
+      )
+    }
+    if (res.headersSent) {
+      next(err)
+      return
+    }
+    const action =
+      publicError.action ??
+      (error instanceof AppError && error.retryable
+        ? { label: 'Try again', href: req.method === 'GET' ? req.originalUrl : '/' }
+        : { label: 'Back to the start page', href: '/' })
+    const view = { ...publicError, action }
+    res.status(publicError.status)
+    res.set('Cache-Control', 'no-store')
+    if (error instanceof AppError && error.status === 503) res.set('Retry-After', '5')
+    // API clients (and `*/*`, as curl sends) get JSON; browsers get the page.
+    res.format({
+      json: () => {
+        res.json({ error: { code: view.code, title: view.title, message: view.message } })
+      },
+      html: () => {
+        res.render(
+          'errors/error',
+          { title: view.title, error: view },
+          (renderErr: Error | null, html: string) => {
+            if (renderErr) {
+              log.error({ err: renderErr }, 'error page failed to render')
+              res.type('text').send(`${view.title}\n\n${view.message}\n`)
+              return
+            }
+            res.send(html)
+          },
+        )
+      },
+      default: () => {
+        res.type('text').send(`${view.title}\n\n${view.message}\n`)
+      },
+    })
+  }
+}
+
+/** The cause's class and message for the log: enough to debug, nothing token-shaped. */
+function causeSummary(err: unknown): string | undefined {
+  const cause = err instanceof Error ? err.cause : undefined
+  if (!(cause instanceof Error)) return undefined
+  const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : ''
+  return `${cause.name}: ${cause.message}${inner}`.slice(0, 300)
+}

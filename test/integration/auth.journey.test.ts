@@ -1,0 +1,236 @@
+// The whole authorization-code journey against the real demo provider, the real contacts
+// server and a real Redis: what the person sees, and what went over the wire.
+import { createHash } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/stack.ts'
+import { Browser, formValue } from './support/browser.ts'
+import { authorizeAtProvider, signIn } from './support/login.ts'
+import { startStack, type TestStack } from './support/stack.ts'
+
+let stack: TestStack
+beforeAll(async () => {
+  stack = await startStack()
+})
+afterAll(() => stack?.close())
+
+const rows = (html: string) => (html.match(/<tr>/g) ?? []).length - 1 // minus the header row
+const sessionCookie = (browser: Browser) => browser.cookie(stack.appUrl, 'ci.sid')
+
+/** Reverses application/x-www-form-urlencoded (RFC 6749 Appendix B): "+" is a space. */
+const formDecode = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '))
+
+describe('signing in and reading contacts', () => {
+  it('when alice signs in and allows access, then /resource lists her 250 contacts', async () => {
+    const browser = new Browser()
+    const page = await signIn(browser, stack.appUrl, { username: 'alice', password: 'alice-demo' })
+
+    expect(page.url).toBe(`${stack.appUrl}/resource`)
+    expect(page.status).toBe(200)
+    expect(page.body).toContain('250 contacts from Demo Provider')
+    expect(rows(page.body)).toBe(250)
+    expect(page.body).toContain('Zoë Ångström')
+    expect(page.body).toContain('王秀英')
+    const calls = stack.demo.contactsServer.requests.filter((r) => r.sub === 'alice')
+    expect(calls.length).toBeGreaterThan(0)
+    for (const call of calls) {
+      expect(call.hadAuthorizationHeader).toBe(true)
+      expect(call.query.access_token).toBeUndefined()
+      expect(call.status).toBe(200)
+    }
+  })
+
+  it('when bob, who has no contacts, signs in, then he sees an empty address book', async () => {
+    const page = await signIn(new Browser(), stack.appUrl, {
+      username: 'bob',
+      password: 'bob-demo',
+    })
+    expect(page.status).toBe(200)
+    expect(page.body).toContain('0 contacts from Demo Provider')
+    expect(page.body).toContain('is empty')
+  })
+
+  it('when carol signs in, then all 2987 contacts are read over 3 pages with identical parameters', async () => {
+    const before = stack.demo.contactsServer.requests.length
+    const page = await signIn(new Browser(), stack.appUrl, {
+      username: 'carol',
+      password: 'carol-demo',
+    })
+    expect(page.status).toBe(200)
+    expect(page.body).toContain('2987 contacts')
+    expect(rows(page.body)).toBe(2987)
+    const calls = stack.demo.contactsServer.requests.slice(before).filter((r) => r.sub === 'carol')
+    expect(calls).toHaveLength(3)
+    expect(new Set(calls.map((c) => c.query.personFields)).size).toBe(1)
+    expect(calls.map((c) => c.query.pageSize)).toEqual(['1000', '1000', '1000'])
+    expect(calls[0]?.query.pageToken).toBeUndefined()
+    expect(calls[1]?.query.pageToken).toBeTypeOf('string')
+  })
+
+  it('when the person signs in, then the authorization request carries code, state, nonce, PKCE S256, the exact redirect URI, scope and resource', async () => {
+    const browser = new Browser()
+    await authorizeAtProvider(browser, stack.appUrl)
+    const authorize = browser.history.find((hop) =>
+      hop.url.startsWith(`${stack.demo.issuer}/authorize?`),
+    )
+    const params = new URL(authorize?.url ?? '').searchParams
+    expect(params.get('response_type')).toBe('code')
+    expect(params.get('client_id')).toBe(DEMO_CLIENT_ID)
+    expect(params.get('redirect_uri')).toBe(`${stack.appUrl}/auth/callback/demo`)
+    expect(params.get('scope')).toBe('openid profile email offline_access contacts.read')
+    expect(params.get('resource')).toBe(stack.demo.contactsAudience)
+    expect(params.get('prompt')).toBe('consent')
+    expect(params.get('code_challenge_method')).toBe('S256')
+    expect(params.get('code_challenge')).toMatch(/^[\w-]{43}$/)
+    expect(params.get('state')).toMatch(/^[\w-]{43}$/)
+    expect(params.get('nonce')).toMatch(/^[\w-]{43}$/)
+    expect(authorize?.url).not.toContain('plain')
+  })
+
+  it('when the code is exchanged, then the provider receives HTTP Basic credentials encoded per RFC 6749 §2.3.1 and the PKCE verifier', async () => {
+    const browser = new Browser()
+    const callback = await authorizeAtProvider(browser, stack.appUrl)
+    const before = stack.demo.authorizationServer.requests.length
+    await browser.follow(callback)
+
+    const exchange = stack.demo.authorizationServer.requests
+      .slice(before)
+      .find((r) => r.endpoint === 'token' && r.params.grant_type === 'authorization_code')
+    expect(exchange?.status).toBe(200)
+    const [scheme, credentials] = String(exchange?.authorization).split(' ')
+    expect(scheme).toBe('Basic')
+    const userPass = Buffer.from(String(credentials), 'base64').toString('utf8')
+    // Each part was form-encoded before the Basic encoding: the ":", "%", "+", "/", " ",
+    // "&", "=" and "?" of the secret appear only as escapes, so the one ":" left is the
+    // separator, and decoding gives the registered values back.
+    const parts = userPass.split(':')
+    expect(parts).toHaveLength(2)
+    for (const part of parts) expect(part).toMatch(/^[A-Za-z0-9%+*._-]+$/)
+    expect(formDecode(String(parts[0]))).toBe(DEMO_CLIENT_ID)
+    expect(formDecode(String(parts[1]))).toBe(DEMO_CLIENT_SECRET)
+    expect(userPass).not.toBe(`${DEMO_CLIENT_ID}:${DEMO_CLIENT_SECRET}`)
+    expect(exchange?.params.client_secret).toBeUndefined()
+    expect(exchange?.params.redirect_uri).toBe(`${stack.appUrl}/auth/callback/demo`)
+    expect(exchange?.params.resource).toBe(stack.demo.contactsAudience)
+
+    const authorize = browser.history.find((hop) =>
+      hop.url.startsWith(`${stack.demo.issuer}/authorize?`),
+    )
+    const challenge = new URL(authorize?.url ?? '').searchParams.get('code_challenge')
+    const verifier = String(exchange?.params.code_verifier)
+    expect(verifier).toMatch(/^[\w-]{43,128}$/)
+    expect(createHash('sha256').update(verifier).digest('base64url')).toBe(challenge)
+  })
+
+  it('when sign-in completes, then the callback answers 303 to a clean URL without caching or a referrer', async () => {
+    const browser = new Browser()
+    const callback = await authorizeAtProvider(browser, stack.appUrl, {
+      start: '/login?returnTo=%2Fresource%3Fview%3Dall',
+    })
+    const hop = await browser.request(callback)
+    expect(hop.status).toBe(303)
+    expect(hop.location).toBe(`${stack.appUrl}/resource?view=all`)
+    expect(hop.location).not.toMatch(/code=|state=/)
+    expect(hop.headers.get('cache-control')).toBe('no-store')
+    expect(hop.headers.get('referrer-policy')).toBe('no-referrer')
+  })
+
+  it('when sign-in completes, then the session id changes (no session fixation)', async () => {
+    const browser = new Browser()
+    const callback = await authorizeAtProvider(browser, stack.appUrl)
+    const before = await sessionCookie(browser)
+    expect(before).toBeDefined()
+    await browser.follow(callback)
+    const after = await sessionCookie(browser)
+    expect(after).toBeDefined()
+    expect(after).not.toBe(before)
+    // The pre-login id is dead: it does not open the signed-in pages.
+    const planted = new Browser()
+    await planted.jar.setCookie(`ci.sid=${before}`, stack.appUrl)
+    const hop = await planted.request(`${stack.appUrl}/resource`)
+    expect(hop.status).toBe(303)
+    expect(hop.location).toContain('/login')
+  })
+
+  it('when two tabs sign in at the same time, then both complete', async () => {
+    const browser = new Browser()
+    const first = await authorizeAtProvider(browser, stack.appUrl)
+    const second = await authorizeAtProvider(browser, stack.appUrl)
+    expect((await browser.follow(first)).status).toBe(200)
+    expect((await browser.follow(second)).status).toBe(200)
+  })
+})
+
+describe('where the tokens are, and where they never are', () => {
+  it('when alice signs in, then Redis holds her tokens encrypted, and no cookie, page, redirect or log line carries a token', async () => {
+    const issued: string[] = []
+    stack.tamper = async (request, real) => {
+      const response = await real()
+      if (request.url === `${stack.demo.issuer}/token`) {
+        const body = (await response.clone().json()) as Record<string, string>
+        issued.push(
+          ...[body.access_token, body.refresh_token, body.id_token].filter((t): t is string =>
+            Boolean(t),
+          ),
+        )
+      }
+      return response
+    }
+    const browser = new Browser()
+    try {
+      await signIn(browser, stack.appUrl)
+    } finally {
+      stack.tamper = undefined
+    }
+    expect(issued).toHaveLength(3)
+
+    const tokenKeys = await stack.redis.keys(`${stack.prefix}tok:*`)
+    expect(tokenKeys.length).toBeGreaterThan(0)
+    const raw = await Promise.all(tokenKeys.map((key) => stack.redis.hgetall(key)))
+    const sessions = await stack.redis.keys(`${stack.prefix}sess:*`)
+    const sessionValues = await Promise.all(sessions.map((key) => stack.redis.get(key)))
+    const stored = JSON.stringify([raw, sessionValues])
+    const visible = JSON.stringify(
+      browser.history.map((hop) => [hop.url, hop.location, [...hop.headers.entries()], hop.body]),
+    )
+    const cookies = JSON.stringify(await browser.jar.getCookies(stack.appUrl))
+    for (const token of issued) {
+      // Also the token's signature alone: a JWT can be re-assembled from its parts.
+      const fragment = token.slice(-24)
+      expect(stored).not.toContain(fragment)
+      expect(visible).not.toContain(fragment)
+      expect(cookies).not.toContain(fragment)
+      expect(stack.logs.join('\n')).not.toContain(fragment)
+    }
+
+    // …and the app can read them back: it is a real store, not a sink.
+    const grants = await Promise.all(
+      tokenKeys.map((key) =>
+        stack.apps[0]?.services.tokens.load(key.slice(`${stack.prefix}tok:`.length)),
+      ),
+    )
+    expect(grants.map((g) => g?.accessToken)).toContain(issued[0])
+  })
+
+  it('when the person signs out, then the session, the token record and the cookie are gone', async () => {
+    const browser = new Browser()
+    const page = await signIn(browser, stack.appUrl)
+    const sid = await sessionCookie(browser)
+    const sessionKey = `${stack.prefix}sess:${decodeURIComponent(String(sid)).slice(2).split('.')[0]}`
+    expect(await stack.redis.exists(sessionKey)).toBe(1)
+    const session = JSON.parse(String(await stack.redis.get(sessionKey))) as { grantId: string }
+    const tokenKey = `${stack.prefix}tok:${session.grantId}`
+    expect(await stack.redis.exists(tokenKey)).toBe(1)
+
+    const hop = await browser.request(`${stack.appUrl}/logout`, {
+      form: { _csrf: String(formValue(page.body, '_csrf')) },
+    })
+    expect(hop.status).toBe(303)
+    expect(hop.location).toBe(`${stack.appUrl}/`)
+    expect(hop.headers.getSetCookie().join()).toMatch(/ci\.sid=;.*Expires=Thu, 01 Jan 1970/)
+    expect(await stack.redis.exists(sessionKey)).toBe(0)
+    expect(await stack.redis.exists(tokenKey)).toBe(0)
+    const after = await browser.request(`${stack.appUrl}/resource`)
+    expect(after.status).toBe(303)
+    expect(after.location).toContain('/login')
+  })
+})

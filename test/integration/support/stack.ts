@@ -1,0 +1,184 @@
+// A complete, private stack per test file: the real demo authorization server and contacts
+// server on free ports, one or more app instances built with createApp() and sharing one
+// real Redis under a key prefix of their own, and the app's logs kept in memory.
+import { randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import { Writable } from 'node:stream'
+import type * as client from 'openid-client'
+import { inject } from 'vitest'
+import { createApp } from '../../../src/app.ts'
+import type { ProviderClient } from '../../../src/auth/provider-client.ts'
+import { createProviders } from '../../../src/auth/providers.ts'
+import { type Config, type Env, loadConfig } from '../../../src/config.ts'
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  type DemoServers,
+  startDemoServers,
+} from '../../../src/demo/stack.ts'
+import { createLogger } from '../../../src/log.ts'
+import { createRedis, type Redis } from '../../../src/redis.ts'
+import { createServices, type Services } from '../../../src/services.ts'
+
+export interface OutgoingRequest {
+  url: string
+  method: string
+  headers: Headers
+  body: string
+}
+
+export interface AppInstance {
+  url: string
+  config: Config
+  services: Services
+  providers: Map<string, ProviderClient>
+  redis: Redis
+  server: Server
+}
+
+export interface TestStack {
+  demo: DemoServers
+  /** APP_URL: what the browser sees. Instance 0 answers there. */
+  appUrl: string
+  apps: AppInstance[]
+  /** A Redis client of the test's own, for looking at what the app stored. */
+  redis: Redis
+  prefix: string
+  /** The apps' log lines (JSON), to check that no secret is ever logged. */
+  logs: string[]
+  /** Every request the apps made to the provider (discovery, token, revocation). */
+  providerTraffic: OutgoingRequest[]
+  /** Replace to tamper with provider responses; receives the real fetch. */
+  tamper:
+    | ((request: OutgoingRequest, real: () => Promise<Response>) => Promise<Response>)
+    | undefined
+  env: Env
+  close(): Promise<void>
+}
+
+export interface StackOptions {
+  instances?: number
+  accessTokenTtlSeconds?: number
+  /** Extra or overriding environment for the apps. */
+  env?: Record<string, string>
+  refreshLeaseMs?: number
+}
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (!address || typeof address !== 'object') throw new Error('no port')
+  return address.port
+}
+
+export async function startStack(options: StackOptions = {}): Promise<TestStack> {
+  const instances = options.instances ?? 1
+  const servers = Array.from({ length: instances }, () => createServer())
+  const ports = await Promise.all(servers.map(listen))
+  const appUrl = `http://localhost:${ports[0]}`
+
+  const demo = await startDemoServers({
+    client: {
+      clientId: DEMO_CLIENT_ID,
+      clientSecret: DEMO_CLIENT_SECRET,
+      redirectUris: [`${appUrl}/auth/callback/demo`],
+      postLogoutRedirectUris: [`${appUrl}/`],
+    },
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+  })
+
+  const prefix = `t${randomBytes(4).toString('hex')}:`
+  const env: Env = {
+    APP_URL: appUrl,
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: prefix,
+    SESSION_SECRET: randomBytes(32).toString('base64'),
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    HTTP_TIMEOUT_SECONDS: '2',
+    LOG_LEVEL: 'debug',
+    PROVIDERS: 'demo',
+    DEMO_ISSUER: demo.issuer,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_SCOPES: 'openid profile email offline_access contacts.read',
+    DEMO_CONTACTS_URL: demo.contactsUrl,
+    DEMO_RESOURCE: demo.contactsAudience,
+    DEMO_LABEL: 'Demo Provider',
+    ...options.env,
+  }
+
+  const logs: string[] = []
+  const log = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(...chunk.toString().split('\n').filter(Boolean))
+        done()
+      },
+    }),
+  })
+
+  const stack: TestStack = {
+    demo,
+    appUrl,
+    apps: [],
+    redis: createRedis(inject('redisUrl')),
+    prefix,
+    logs,
+    providerTraffic: [],
+    tamper: undefined,
+    env,
+    async close() {
+      await Promise.all(
+        stack.apps.map(
+          (app) =>
+            new Promise<void>((resolve) => {
+              app.server.close(() => resolve())
+              app.server.closeAllConnections()
+            }),
+        ),
+      )
+      await demo.close()
+      const keys = await stack.redis.keys(`${prefix}*`)
+      if (keys.length > 0) await stack.redis.del(...keys)
+      await Promise.all([...stack.apps.map((app) => app.redis.quit()), stack.redis.quit()])
+    },
+  }
+  await stack.redis.connect()
+
+  const spy: client.CustomFetch = async (url, init) => {
+    const request: OutgoingRequest = {
+      url,
+      method: init.method,
+      headers: new Headers(init.headers as ConstructorParameters<typeof Headers>[0]),
+      body: typeof init.body === 'string' ? init.body : init.body ? String(init.body) : '',
+    }
+    stack.providerTraffic.push(request)
+    const real = () => fetch(url, init as RequestInit)
+    return stack.tamper ? stack.tamper(request, real) : real()
+  }
+
+  for (const server of servers) {
+    const config = loadConfig(env)
+    const redis = createRedis(config.redis.url)
+    await redis.connect()
+    const providers = createProviders(config, log, spy)
+    const services = createServices({
+      config,
+      log,
+      redis,
+      providers,
+      refreshLeaseMs: options.refreshLeaseMs,
+    })
+    server.on('request', createApp({ config, log, redis, providers, services }))
+    const address = server.address()
+    const port = typeof address === 'object' && address ? address.port : 0
+    stack.apps.push({ url: `http://localhost:${port}`, config, services, providers, redis, server })
+  }
+  return stack
+}
+
+/** Requests the apps sent to the provider's token endpoint. */
+export function tokenRequests(stack: TestStack): OutgoingRequest[] {
+  return stack.providerTraffic.filter((r) => r.url === `${stack.demo.issuer}/token`)
+}
