@@ -3,7 +3,7 @@
 // AppErrors that are marked exposable show their message; everything else is a generic
 // 500 page, never a stack trace or an upstream body.
 import type { NextFunction, Request, Response } from 'express'
-import { AppError, ErrorCode, toPublicError } from '../errors.ts'
+import { AppError, type ErrorAction, ErrorCode, toPublicError } from '../errors.ts'
 import { type Logger, redactUrl } from '../log.ts'
 import { isRedisUnavailable } from '../redis.ts'
 
@@ -57,7 +57,7 @@ export function createErrorHandler(log: Logger) {
       (error instanceof AppError && error.retryable
         ? { label: 'Try again', href: req.method === 'GET' ? req.originalUrl : '/' }
         : { label: 'Back to the start page', href: '/' })
-    const view = { ...publicError, action }
+    const view = { ...publicError, action: comeBackHere(action, req) }
     res.status(publicError.status)
     res.set('Cache-Control', 'no-store')
     if (error instanceof AppError && error.status === 503) res.set('Retry-After', '5')
@@ -85,6 +85,17 @@ export function createErrorHandler(log: Logger) {
       },
     })
   }
+}
+
+/**
+ * A "sign in again" or "reconnect" button on a page the person was reading brings them
+ * back to that page afterwards (the value is checked again by /login).
+ */
+function comeBackHere(action: ErrorAction, req: Request): ErrorAction {
+  const back = req.method === 'GET' && !req.path.startsWith('/auth/') && req.path !== '/login'
+  if (!back || !action.href.startsWith('/login?') || action.href.includes('returnTo='))
+    return action
+  return { ...action, href: `${action.href}&returnTo=${encodeURIComponent(req.originalUrl)}` }
 }
 
 /** The cause's class and message for the log: enough to debug, nothing token-shaped. */
