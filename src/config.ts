@@ -108,7 +108,7 @@ const integer = (min: number, max: number, fallback: number) =>
     .trim()
     .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
     .optional()
-    .transform((v) => (v === undefined || v === '' ? fallback : Number(v)))
+    .transform((v) => (v === undefined ? fallback : Number(v)))
     .pipe(z.number().int().min(min).max(max))
 
 const list = (value: string) =>
@@ -122,7 +122,7 @@ const trustProxy = z
   .trim()
   .optional()
   .transform((value, ctx): boolean | number | string => {
-    if (value === undefined || value === '' || value === 'false') return false
+    if (value === undefined || value === 'false') return false
     if (/^\d+$/.test(value)) return Number(value)
     // `true` trusts every X-Forwarded-* header, so any client could spoof its address and
     // scheme (RFC 9700 §4.13): name the hops or the proxy addresses instead.
@@ -248,104 +248,112 @@ export function providerEnvName(id: string): string {
   return id.toUpperCase()
 }
 
+/** Blank values count as unset, so `PORT=` in a copied .env.example means "the default". */
+function withoutBlanks(env: Env): Env {
+  return Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  )
+}
+
 export function loadConfig(rawEnv: Env = readEnv()): Config {
   const problems: string[] = []
-  const providerIds = baseSchema.PROVIDERS.safeParse(rawEnv.PROVIDERS)
+  const input = withoutBlanks(rawEnv)
+  const providerIds = baseSchema.PROVIDERS.safeParse(input.PROVIDERS)
   const ids = providerIds.success ? providerIds.data : []
   const secretNames = [...SECRET_NAMES, ...ids.map((id) => `${providerEnvName(id)}_CLIENT_SECRET`)]
-  const env = resolveSecretFiles(rawEnv, secretNames, problems)
+  const env = resolveSecretFiles(input, secretNames, problems)
 
-  const shape = Object.assign(
+  // Each variable is parsed on its own, so one bad value never hides another problem, and
+  // the checks that combine variables still run on every value that did parse.
+  const shape: Record<string, z.ZodType> = Object.assign(
     {},
     baseSchema,
     ...ids.map((id) => providerSchema(providerEnvName(id))),
-  ) as typeof baseSchema & Record<string, z.ZodType>
-  const parsed = z.object(shape).safeParse(env)
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0] ?? 'configuration')
-      // A problem already reported for NAME_FILE explains the missing NAME.
-      if (problems.some((p) => p.startsWith(`${name}_FILE:`) || p.startsWith(`${name}:`))) continue
-      problems.push(`${name}: ${issue.message}`)
+  )
+  const values: Record<string, unknown> = {}
+  for (const [name, schema] of Object.entries(shape)) {
+    const parsed = schema.safeParse(env[name])
+    if (parsed.success) {
+      values[name] = parsed.data
+    } else if (!problems.some((p) => p.startsWith(`${name}_FILE:`) || p.startsWith(`${name}:`))) {
+      // (A problem already reported for NAME_FILE explains the missing NAME.)
+      problems.push(`${name}: ${parsed.error.issues[0]?.message ?? 'is invalid'}`)
     }
   }
-  if (!parsed.success) throw new ConfigError(problems)
-  if (problems.length > 0) throw new ConfigError(problems)
 
-  const values = parsed.data as Record<string, unknown> & z.output<z.ZodObject<typeof baseSchema>>
-  const appUrl = values.APP_URL
-  const localHttp = appUrl.protocol === 'http:' && isLoopbackHost(appUrl.hostname)
-
-  if (appUrl.pathname !== '/') {
-    problems.push('APP_URL: must be an origin without a path (e.g. https://contacts.example.com)')
+  const appUrl = values.APP_URL as URL | undefined
+  const localHttp = appUrl?.protocol === 'http:' && isLoopbackHost(appUrl.hostname)
+  if (appUrl) {
+    if (appUrl.pathname !== '/') {
+      problems.push('APP_URL: must be an origin without a path (e.g. https://contacts.example.com)')
+    }
+    // Tokens, codes and session cookies must never cross the network in clear (RFC 6749
+    // §10.3, RFC 9700 §2.6); plain http is only for a browser talking to its own machine.
+    if (appUrl.protocol === 'http:' && !localHttp) {
+      problems.push(
+        'APP_URL: must be https (plain http is allowed only on localhost, 127.0.0.1 or [::1])',
+      )
+    }
+    // The app listens on plain http; an https APP_URL means a TLS proxy in front, and
+    // without trusting it express-session never issues the Secure cookie: every sign-in
+    // would loop.
+    if (appUrl.protocol === 'https:' && values.TRUST_PROXY === false) {
+      problems.push(
+        'TRUST_PROXY: APP_URL is https, so the app runs behind a TLS proxy; set TRUST_PROXY to the hop count (e.g. 1) or the proxy address',
+      )
+    }
   }
-  // Tokens, codes and session cookies must never cross the network in clear (RFC 6749
-  // §10.3, RFC 9700 §2.6); plain http is only for a browser talking to its own machine.
-  if (appUrl.protocol === 'http:' && !localHttp) {
-    problems.push(
-      'APP_URL: must be https (plain http is allowed only on localhost, 127.0.0.1 or [::1])',
-    )
-  }
-  // The app listens on plain http; an https APP_URL means a TLS proxy in front, and without
-  // trusting it express-session never issues the Secure cookie: every sign-in would loop.
-  if (appUrl.protocol === 'https:' && values.TRUST_PROXY === false) {
-    problems.push(
-      'TRUST_PROXY: APP_URL is https, so the app runs behind a TLS proxy; set TRUST_PROXY to the hop count (e.g. 1) or the proxy address',
-    )
-  }
-
-  const origin = appUrl.origin
-  const providers: ProviderConfig[] = ids.map((id) => {
-    const name = providerEnvName(id)
-    const issuer = values[`${name}_ISSUER`] as URL
-    const contactsUrl = values[`${name}_CONTACTS_URL`] as URL
-    for (const [key, url] of [
-      [`${name}_ISSUER`, issuer],
-      [`${name}_CONTACTS_URL`, contactsUrl],
-    ] as const) {
-      if (url.protocol === 'http:' && !localHttp) {
+  for (const id of ids) {
+    for (const key of [`${providerEnvName(id)}_ISSUER`, `${providerEnvName(id)}_CONTACTS_URL`]) {
+      const url = values[key] as URL | undefined
+      if (url?.protocol === 'http:' && appUrl && !localHttp) {
         problems.push(
           `${key}: must be https (http is allowed only while APP_URL is http on localhost, for the demo and tests)`,
         )
       }
     }
+  }
+  if (problems.length > 0 || !appUrl) throw new ConfigError(problems)
+
+  const providers: ProviderConfig[] = ids.map((id) => {
+    const name = providerEnvName(id)
     const label = values[`${name}_LABEL`] as string | undefined
     return {
       id,
       label: label || id.charAt(0).toUpperCase() + id.slice(1),
-      issuer,
+      issuer: values[`${name}_ISSUER`] as URL,
       clientId: values[`${name}_CLIENT_ID`] as string,
       clientSecret: values[`${name}_CLIENT_SECRET`] as string,
       scopes: values[`${name}_SCOPES`] as string[],
       contactsApi: values[`${name}_CONTACTS_API`] as 'people',
-      contactsUrl,
+      contactsUrl: values[`${name}_CONTACTS_URL`] as URL,
       resource: values[`${name}_RESOURCE`] as string | undefined,
-      redirectUri: new URL(`/auth/callback/${id}`, origin),
+      redirectUri: new URL(`/auth/callback/${id}`, appUrl.origin),
     }
   })
-  if (problems.length > 0) throw new ConfigError(problems)
 
+  const base = values as z.output<z.ZodObject<typeof baseSchema>>
   const secure = appUrl.protocol === 'https:'
   return Object.freeze({
     appUrl,
-    port: values.PORT,
-    trustProxy: values.TRUST_PROXY,
-    logLevel: values.LOG_LEVEL,
+    port: base.PORT,
+    trustProxy: base.TRUST_PROXY,
+    logLevel: base.LOG_LEVEL,
     localHttp,
-    redis: { url: values.REDIS_URL, keyPrefix: values.REDIS_KEY_PREFIX },
+    redis: { url: base.REDIS_URL, keyPrefix: base.REDIS_KEY_PREFIX },
     session: {
-      secrets: values.SESSION_SECRET,
+      secrets: base.SESSION_SECRET,
       // `__Host-` makes the browser refuse the cookie unless it is Secure, host-only and
       // Path=/, so a sibling subdomain cannot plant or overwrite it (RFC 6265bis §4.1.3.2).
       cookieName: secure ? '__Host-ci.sid' : 'ci.sid',
       secure,
-      ttlSeconds: values.SESSION_TTL_SECONDS,
+      ttlSeconds: base.SESSION_TTL_SECONDS,
     },
     tokens: {
-      encryptionKeys: values.TOKEN_ENCRYPTION_KEY,
-      refreshSkewSeconds: values.TOKEN_REFRESH_SKEW_SECONDS,
+      encryptionKeys: base.TOKEN_ENCRYPTION_KEY,
+      refreshSkewSeconds: base.TOKEN_REFRESH_SKEW_SECONDS,
     },
-    http: { timeoutSeconds: values.HTTP_TIMEOUT_SECONDS },
+    http: { timeoutSeconds: base.HTTP_TIMEOUT_SECONDS },
     providers,
   })
 }

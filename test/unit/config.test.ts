@@ -1,0 +1,449 @@
+// loadConfig() is the only gate between the environment and the app: everything an
+// operator can get wrong must be refused at start-up, all problems in one report.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ConfigError, type Env, loadConfig, readEnv } from '../../src/config.ts'
+
+const SESSION_SECRET = 's'.repeat(32)
+const KEY_A = Buffer.alloc(32, 0xa1)
+const KEY_B = Buffer.alloc(32, 0xb2)
+
+/** A complete, valid environment for the local demo; overrides replace or (undefined) remove. */
+function validEnv(overrides: Env = {}): Env {
+  const env: Record<string, string | undefined> = {
+    APP_URL: 'http://localhost:3000',
+    SESSION_SECRET,
+    TOKEN_ENCRYPTION_KEY: KEY_A.toString('base64'),
+    PROVIDERS: 'demo',
+    DEMO_ISSUER: 'http://localhost:4000',
+    DEMO_CLIENT_ID: 'contacts-importer',
+    DEMO_CLIENT_SECRET: 'demo: 100% s3cret +/&=? ~',
+    DEMO_SCOPES: 'openid profile email offline_access contacts.read',
+    DEMO_CONTACTS_URL: 'http://localhost:4001',
+    ...overrides,
+  }
+  return env
+}
+
+/** A production-shaped environment: https everywhere, behind one proxy. */
+function httpsEnv(overrides: Env = {}): Env {
+  return validEnv({
+    APP_URL: 'https://contacts.example.com',
+    TRUST_PROXY: '1',
+    DEMO_ISSUER: 'https://id.example.com',
+    DEMO_CONTACTS_URL: 'https://people.example.com',
+    ...overrides,
+  })
+}
+
+function configErrorOf(env: Env): ConfigError {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
+  throw new Error('loadConfig accepted the environment; a ConfigError was expected')
+}
+
+/** The variable each problem names ("NAME: what is wrong"). */
+const named = (err: ConfigError) => err.problems.map((p) => p.slice(0, p.indexOf(':')))
+
+const tempDirs: string[] = []
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ci-config-test-'))
+  tempDirs.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('a valid environment', () => {
+  it('when every required variable is set for the local demo, then the config carries the parsed values and the defaults', () => {
+    const config = loadConfig(validEnv())
+
+    expect(config.appUrl.href).toBe('http://localhost:3000/')
+    expect(config.localHttp).toBe(true)
+    expect(config.port).toBe(3000)
+    expect(config.trustProxy).toBe(false)
+    expect(config.logLevel).toBe('info')
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'ci:' })
+    expect(config.session).toEqual({
+      secrets: [SESSION_SECRET],
+      cookieName: 'ci.sid',
+      secure: false,
+      ttlSeconds: 86400,
+    })
+    expect(config.tokens.encryptionKeys).toEqual([KEY_A])
+    expect(config.tokens.refreshSkewSeconds).toBe(60)
+    expect(config.http.timeoutSeconds).toBe(10)
+    expect(Object.isFrozen(config)).toBe(true)
+
+    expect(config.providers).toHaveLength(1)
+    const [demo] = config.providers
+    expect(demo?.id).toBe('demo')
+    expect(demo?.label).toBe('Demo')
+    expect(demo?.issuer.href).toBe('http://localhost:4000/')
+    expect(demo?.clientId).toBe('contacts-importer')
+    expect(demo?.clientSecret).toBe('demo: 100% s3cret +/&=? ~')
+    expect(demo?.scopes).toEqual(['openid', 'profile', 'email', 'offline_access', 'contacts.read'])
+    expect(demo?.contactsApi).toBe('people')
+    expect(demo?.contactsUrl.href).toBe('http://localhost:4001/')
+    expect(demo?.resource).toBeUndefined()
+    expect(demo?.redirectUri.href).toBe('http://localhost:3000/auth/callback/demo')
+  })
+
+  it('when the optional variables are set, then they replace the defaults', () => {
+    const config = loadConfig(
+      validEnv({
+        PORT: '8080',
+        REDIS_URL: 'rediss://cache.internal:6380/2',
+        REDIS_KEY_PREFIX: 'importer:',
+        SESSION_TTL_SECONDS: '3600',
+        TOKEN_REFRESH_SKEW_SECONDS: '120',
+        HTTP_TIMEOUT_SECONDS: '5',
+        LOG_LEVEL: 'debug',
+        DEMO_RESOURCE: 'http://localhost:4001/',
+        DEMO_LABEL: 'Demo Provider',
+      }),
+    )
+    expect(config.port).toBe(8080)
+    expect(config.redis).toEqual({ url: 'rediss://cache.internal:6380/2', keyPrefix: 'importer:' })
+    expect(config.session.ttlSeconds).toBe(3600)
+    expect(config.tokens.refreshSkewSeconds).toBe(120)
+    expect(config.http.timeoutSeconds).toBe(5)
+    expect(config.logLevel).toBe('debug')
+    expect(config.providers[0]?.resource).toBe('http://localhost:4001/')
+    expect(config.providers[0]?.label).toBe('Demo Provider')
+  })
+
+  it('when APP_URL is https behind a proxy, then the cookie is Secure and named __Host-ci.sid', () => {
+    const config = loadConfig(httpsEnv())
+    expect(config.appUrl.origin).toBe('https://contacts.example.com')
+    expect(config.localHttp).toBe(false)
+    expect(config.trustProxy).toBe(1)
+    expect(config.session.cookieName).toBe('__Host-ci.sid')
+    expect(config.session.secure).toBe(true)
+    expect(config.providers[0]?.redirectUri.href).toBe(
+      'https://contacts.example.com/auth/callback/demo',
+    )
+  })
+
+  it('when TRUST_PROXY names proxy addresses, then they are passed on as given', () => {
+    const config = loadConfig(httpsEnv({ TRUST_PROXY: '10.0.0.0/8, loopback' }))
+    expect(config.trustProxy).toBe('10.0.0.0/8, loopback')
+  })
+
+  it('when APP_URL is http on 127.0.0.1 or [::1], then it counts as local http', () => {
+    for (const appUrl of ['http://127.0.0.1:3000', 'http://[::1]:3000']) {
+      const config = loadConfig(validEnv({ APP_URL: appUrl }))
+      expect(config.localHttp).toBe(true)
+      expect(config.session.cookieName).toBe('ci.sid')
+    }
+  })
+
+  it('when several providers are listed, then each gets its own settings and redirect URI', () => {
+    const config = loadConfig(
+      httpsEnv({
+        PROVIDERS: 'demo, google',
+        GOOGLE_ISSUER: 'https://accounts.google.com',
+        GOOGLE_CLIENT_ID: 'g-client',
+        GOOGLE_CLIENT_SECRET: 'g-secret',
+        GOOGLE_SCOPES: 'openid,https://www.googleapis.com/auth/contacts.readonly',
+        GOOGLE_CONTACTS_URL: 'https://people.googleapis.com',
+        GOOGLE_LABEL: 'Google',
+      }),
+    )
+    expect(config.providers.map((p) => p.id)).toEqual(['demo', 'google'])
+    const google = config.providers[1]
+    expect(google?.clientId).toBe('g-client')
+    expect(google?.scopes).toEqual(['openid', 'https://www.googleapis.com/auth/contacts.readonly'])
+    expect(google?.redirectUri.href).toBe('https://contacts.example.com/auth/callback/google')
+  })
+})
+
+describe('reporting every problem at once', () => {
+  it('when the environment is empty, then one ConfigError lists SESSION_SECRET, TOKEN_ENCRYPTION_KEY and PROVIDERS', () => {
+    const err = configErrorOf({})
+    expect(named(err).sort()).toEqual(['PROVIDERS', 'SESSION_SECRET', 'TOKEN_ENCRYPTION_KEY'])
+    for (const problem of err.problems) expect(err.message).toContain(problem)
+    expect(err.message).toContain('3 problems')
+  })
+
+  it('when several values are bad at once, then every one of them is reported', () => {
+    const err = configErrorOf(
+      validEnv({
+        SESSION_SECRET: 'too-short',
+        TOKEN_ENCRYPTION_KEY: 'not base64 at all!',
+        PORT: '99999',
+        LOG_LEVEL: 'loud',
+        TRUST_PROXY: 'true',
+      }),
+    )
+    expect(named(err).sort()).toEqual([
+      'LOG_LEVEL',
+      'PORT',
+      'SESSION_SECRET',
+      'TOKEN_ENCRYPTION_KEY',
+      'TRUST_PROXY',
+    ])
+    for (const problem of err.problems) expect(err.message).toContain(problem)
+  })
+
+  it('when a bad value and an insecure APP_URL come together, then both are reported in the same error', () => {
+    // The operator must be able to fix everything in one pass (README "Configuration").
+    const err = configErrorOf(
+      validEnv({ APP_URL: 'http://contacts.example.com', SESSION_SECRET: 'too-short' }),
+    )
+    // The demo provider's http URLs are refused too, now that the app is not local.
+    expect(named(err).sort()).toEqual([
+      'APP_URL',
+      'DEMO_CONTACTS_URL',
+      'DEMO_ISSUER',
+      'SESSION_SECRET',
+    ])
+  })
+
+  it('when a value is blank (as in a copied .env.example), then it counts as unset', () => {
+    const config = loadConfig(validEnv({ PORT: '', LOG_LEVEL: ' ', TRUST_PROXY: '' }))
+    expect(config.port).toBe(3000)
+    expect(config.logLevel).toBe('info')
+    expect(config.trustProxy).toBe(false)
+  })
+
+  it('when TOKEN_ENCRYPTION_KEY decodes to 16 bytes, then it is refused', () => {
+    const err = configErrorOf(
+      validEnv({ TOKEN_ENCRYPTION_KEY: Buffer.alloc(16, 1).toString('base64') }),
+    )
+    expect(named(err)).toEqual(['TOKEN_ENCRYPTION_KEY'])
+    expect(err.problems[0]).toContain('32 random bytes')
+  })
+
+  it('when a number is not a whole number, then it is refused', () => {
+    const err = configErrorOf(validEnv({ SESSION_TTL_SECONDS: '1.5', HTTP_TIMEOUT_SECONDS: '-1' }))
+    expect(named(err).sort()).toEqual(['HTTP_TIMEOUT_SECONDS', 'SESSION_TTL_SECONDS'])
+  })
+
+  it('when REDIS_URL is not a redis URL, then it is refused', () => {
+    const err = configErrorOf(validEnv({ REDIS_URL: 'http://127.0.0.1:6379' }))
+    expect(named(err)).toEqual(['REDIS_URL'])
+  })
+})
+
+describe('provider settings', () => {
+  it('when a listed provider has none of its variables, then each missing one is named', () => {
+    const err = configErrorOf({
+      SESSION_SECRET,
+      TOKEN_ENCRYPTION_KEY: KEY_A.toString('base64'),
+      PROVIDERS: 'demo',
+    })
+    expect(named(err).sort()).toEqual([
+      'DEMO_CLIENT_ID',
+      'DEMO_CLIENT_SECRET',
+      'DEMO_CONTACTS_URL',
+      'DEMO_ISSUER',
+      'DEMO_SCOPES',
+    ])
+  })
+
+  it('when the scopes leave out openid, then they are refused', () => {
+    const err = configErrorOf(validEnv({ DEMO_SCOPES: 'profile email contacts.read' }))
+    expect(named(err)).toEqual(['DEMO_SCOPES'])
+    expect(err.problems[0]).toContain('openid')
+  })
+
+  it('when the client secret is not printable ASCII, then it is refused', () => {
+    for (const secret of ['sécret-with-accents', 'line\u0001break', 'tab\tinside']) {
+      const err = configErrorOf(validEnv({ DEMO_CLIENT_SECRET: secret }))
+      expect(named(err)).toEqual(['DEMO_CLIENT_SECRET'])
+    }
+  })
+
+  it('when the contacts API shape is unknown, then it is refused', () => {
+    const err = configErrorOf(validEnv({ DEMO_CONTACTS_API: 'graph' }))
+    expect(named(err)).toEqual(['DEMO_CONTACTS_API'])
+  })
+
+  it('when the issuer carries a query, credentials or is not http(s), then it is refused', () => {
+    for (const issuer of [
+      'https://id.example.com/?tenant=x',
+      'https://user:pw@id.example.com',
+      'ftp://id.example.com',
+      'id.example.com',
+    ]) {
+      const err = configErrorOf(httpsEnv({ DEMO_ISSUER: issuer }))
+      expect(named(err)).toEqual(['DEMO_ISSUER'])
+    }
+  })
+
+  it('when PROVIDERS holds an invalid id, then it is refused', () => {
+    for (const providers of ['Demo', 'demo-x', '1demo', 'demo,bad id!']) {
+      const err = configErrorOf(validEnv({ PROVIDERS: providers }))
+      expect(named(err)).toEqual(['PROVIDERS'])
+    }
+  })
+
+  it('when PROVIDERS lists an id twice, then it is refused', () => {
+    const err = configErrorOf(validEnv({ PROVIDERS: 'demo,demo' }))
+    expect(named(err)).toEqual(['PROVIDERS'])
+    expect(err.problems[0]).toContain('twice')
+  })
+})
+
+describe('transport security', () => {
+  it('when the issuer is plain http while APP_URL is https, then it is refused', () => {
+    const err = configErrorOf(httpsEnv({ DEMO_ISSUER: 'http://id.example.com' }))
+    expect(named(err)).toEqual(['DEMO_ISSUER'])
+  })
+
+  it('when the contacts URL is plain http while APP_URL is https, then it is refused', () => {
+    const err = configErrorOf(httpsEnv({ DEMO_CONTACTS_URL: 'http://people.example.com' }))
+    expect(named(err)).toEqual(['DEMO_CONTACTS_URL'])
+  })
+
+  it('when the issuer is plain http and APP_URL is http://localhost, then it is accepted', () => {
+    const config = loadConfig(validEnv({ DEMO_ISSUER: 'http://127.0.0.1:4000' }))
+    expect(config.providers[0]?.issuer.href).toBe('http://127.0.0.1:4000/')
+  })
+
+  it('when APP_URL is plain http on a host that is not loopback, then it is refused', () => {
+    for (const appUrl of [
+      'http://contacts.example.com',
+      'http://localhost.example.com:3000',
+      'http://127.0.0.1.nip.io:3000',
+      'http://10.0.0.5:3000',
+    ]) {
+      const err = configErrorOf(validEnv({ APP_URL: appUrl }))
+      expect(named(err)).toContain('APP_URL')
+    }
+  })
+
+  it('when APP_URL is https and TRUST_PROXY is not set, then it is refused', () => {
+    const err = configErrorOf(httpsEnv({ TRUST_PROXY: undefined }))
+    expect(named(err)).toEqual(['TRUST_PROXY'])
+  })
+
+  it('when APP_URL has a path, then it is refused', () => {
+    for (const appUrl of ['https://example.com/contacts', 'http://localhost:3000/app/']) {
+      const err = configErrorOf(httpsEnv({ APP_URL: appUrl }))
+      expect(named(err)).toEqual(['APP_URL'])
+    }
+  })
+})
+
+describe('secrets from files (NAME_FILE)', () => {
+  it('when SESSION_SECRET_FILE, TOKEN_ENCRYPTION_KEY_FILE and DEMO_CLIENT_SECRET_FILE point at files, then their trimmed contents are used', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'session'), `${'f'.repeat(40)}\n`)
+    writeFileSync(join(dir, 'key'), `${KEY_B.toString('base64')}\n`)
+    writeFileSync(join(dir, 'client'), 'from-a-file\n')
+
+    const config = loadConfig(
+      validEnv({
+        SESSION_SECRET: undefined,
+        SESSION_SECRET_FILE: join(dir, 'session'),
+        TOKEN_ENCRYPTION_KEY: undefined,
+        TOKEN_ENCRYPTION_KEY_FILE: join(dir, 'key'),
+        DEMO_CLIENT_SECRET: undefined,
+        DEMO_CLIENT_SECRET_FILE: join(dir, 'client'),
+      }),
+    )
+    expect(config.session.secrets).toEqual(['f'.repeat(40)])
+    expect(config.tokens.encryptionKeys).toEqual([KEY_B])
+    expect(config.providers[0]?.clientSecret).toBe('from-a-file')
+  })
+
+  it('when both NAME and NAME_FILE are set, then it is an error naming the variable', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'session'), 'f'.repeat(40))
+    const err = configErrorOf(validEnv({ SESSION_SECRET_FILE: join(dir, 'session') }))
+    expect(named(err)).toEqual(['SESSION_SECRET'])
+    expect(err.problems[0]).toContain('SESSION_SECRET_FILE')
+  })
+
+  it('when NAME_FILE cannot be read, then the error names that variable and nothing is reported twice', () => {
+    const missing = join(tempDir(), 'does-not-exist')
+    const err = configErrorOf(
+      validEnv({ TOKEN_ENCRYPTION_KEY: undefined, TOKEN_ENCRYPTION_KEY_FILE: missing }),
+    )
+    expect(named(err)).toEqual(['TOKEN_ENCRYPTION_KEY_FILE'])
+    expect(err.problems[0]).toContain(missing)
+  })
+
+  it('when a provider client secret file cannot be read, then the error names DEMO_CLIENT_SECRET_FILE', () => {
+    const err = configErrorOf(
+      validEnv({
+        DEMO_CLIENT_SECRET: undefined,
+        DEMO_CLIENT_SECRET_FILE: join(tempDir(), 'nope'),
+      }),
+    )
+    expect(named(err)).toEqual(['DEMO_CLIENT_SECRET_FILE'])
+  })
+})
+
+describe('key rotation', () => {
+  it('when SESSION_SECRET and TOKEN_ENCRYPTION_KEY are comma-separated lists, then they become arrays in order', () => {
+    const newSecret = 'n'.repeat(32)
+    const oldSecret = 'o'.repeat(48)
+    const config = loadConfig(
+      validEnv({
+        SESSION_SECRET: `${newSecret}, ${oldSecret}`,
+        TOKEN_ENCRYPTION_KEY: `${KEY_B.toString('base64')},${KEY_A.toString('base64')}`,
+      }),
+    )
+    expect(config.session.secrets).toEqual([newSecret, oldSecret])
+    expect(config.tokens.encryptionKeys).toEqual([KEY_B, KEY_A])
+  })
+
+  it('when one secret of the list is too short, then the list is refused', () => {
+    const err = configErrorOf(validEnv({ SESSION_SECRET: `${SESSION_SECRET},short` }))
+    expect(named(err)).toEqual(['SESSION_SECRET'])
+  })
+
+  it('when one key of the list is not 32 bytes, then the list is refused', () => {
+    const err = configErrorOf(
+      validEnv({
+        TOKEN_ENCRYPTION_KEY: `${KEY_A.toString('base64')},${Buffer.alloc(31).toString('base64')}`,
+      }),
+    )
+    expect(named(err)).toEqual(['TOKEN_ENCRYPTION_KEY'])
+  })
+})
+
+describe('readEnv', () => {
+  it('when .env exists in the directory, then it fills in what the environment does not set and real values win', () => {
+    const dir = tempDir()
+    writeFileSync(
+      join(dir, '.env'),
+      '# comment\nPROVIDERS=demo\nLOG_LEVEL=debug\nPORT=4000\nDEMO_LABEL="Demo Provider"\n',
+    )
+    const env = readEnv({ PORT: '5000', SESSION_SECRET }, dir)
+    expect(env.PORT).toBe('5000')
+    expect(env.LOG_LEVEL).toBe('debug')
+    expect(env.PROVIDERS).toBe('demo')
+    expect(env.DEMO_LABEL).toBe('Demo Provider')
+    expect(env.SESSION_SECRET).toBe(SESSION_SECRET)
+  })
+
+  it('when the directory has no .env, then the environment is returned as it is', () => {
+    const env = readEnv({ PORT: '5000' }, tempDir())
+    expect(env).toEqual({ PORT: '5000' })
+  })
+
+  it('when .env and the environment together are complete, then loadConfig accepts them', () => {
+    const dir = tempDir()
+    const { SESSION_SECRET: secret, ...rest } = validEnv({ LOG_LEVEL: 'warn' })
+    writeFileSync(
+      join(dir, '.env'),
+      Object.entries(rest)
+        .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+        .join('\n'),
+    )
+    const config = loadConfig(readEnv({ SESSION_SECRET: secret, LOG_LEVEL: 'error' }, dir))
+    expect(config.logLevel).toBe('error')
+    expect(config.providers[0]?.clientSecret).toBe('demo: 100% s3cret +/&=? ~')
+  })
+})
