@@ -27,7 +27,14 @@ const REDACT_PATHS = [
   '*.headers.authorization',
   '*.headers.cookie',
   '*.headers["set-cookie"]',
-  ...[...SECRET_PARAMS].flatMap((name) => [name, `*.${name}`]),
+  ...[...SECRET_PARAMS].flatMap((name) => (name === 'code' ? [name] : [name, `*.${name}`])),
+  // `*.code` is left out on purpose: one level down it is every error's code (err.code),
+  // which operators need. Authorization codes travel in URLs (logged via redactUrl) and
+  // in request parameters.
+  'query.code',
+  '*.query.code',
+  'params.code',
+  '*.params.code',
   'clientSecret',
   '*.clientSecret',
   'accessToken',

@@ -42,9 +42,9 @@ export function createErrorHandler(log: Logger) {
     if (publicError.status >= 500 && !(error instanceof AppError)) {
       log.error({ err: error, ...context }, 'unhandled error')
     } else {
-      const code = error instanceof AppError ? error.code : publicError.code
+      const errorCode = error instanceof AppError ? error.code : publicError.code
       log[publicError.status >= 500 ? 'warn' : 'info'](
-        { ...context, code, cause: causeSummary(error) },
+        { ...context, errorCode, cause: causeSummary(error) },
         'request failed',
       )
     }
