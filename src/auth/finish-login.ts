@@ -13,13 +13,14 @@ import { regenerateSession, saveSession } from '../session/session-ops.ts'
 import type { TokenStore } from '../tokens/token-store.ts'
 import type { LoginStore } from './login-store.ts'
 import type { ProviderClient } from './provider-client.ts'
+import { loginHref } from './reconnect.ts'
 import { browserFingerprint, unknownProvider } from './start-login.ts'
 
 function loginProblem(code: ErrorCode, message: string, providerId: string): AppError {
   return new AppError(code, message, {
     status: 400,
     title: 'Sign-in could not be completed',
-    action: { label: 'Sign in again', href: `/login?provider=${encodeURIComponent(providerId)}` },
+    action: { label: 'Sign in again', href: loginHref(providerId) },
   })
 }
 
@@ -79,6 +80,7 @@ export function createFinishLogin(deps: {
       state,
       nonce: pending.nonce,
       codeVerifier: pending.codeVerifier,
+      returnTo: pending.returnTo,
     })
 
     const now = Math.floor(Date.now() / 1000)

@@ -4,12 +4,13 @@
 // the person as a neutral error and logged loudly by the caller.
 import * as client from 'openid-client'
 import { AppError, ErrorCode } from '../errors.ts'
+import { loginHref, reconnectError } from './reconnect.ts'
 
 export type OidcPhase = 'discovery' | 'callback' | 'refresh' | 'revocation'
 
-const retryLogin = (providerId: string) => ({
+const retryLogin = (providerId: string, returnTo?: string) => ({
   label: 'Try signing in again',
-  href: `/login?provider=${encodeURIComponent(providerId)}`,
+  href: loginHref(providerId, returnTo),
 })
 
 /** Timeouts, refused connections, 5xx and non-JSON error pages from a proxy. */
@@ -53,7 +54,13 @@ function errorCodeOf(value: string): string {
   return /^[\w.-]{1,64}$/.test(value) ? value : 'unknown_error'
 }
 
-export function translateOidcError(err: unknown, phase: OidcPhase, providerId: string): unknown {
+/** `returnTo`: where a "try again" sign-in should bring the person back to. */
+export function translateOidcError(
+  err: unknown,
+  phase: OidcPhase,
+  providerId: string,
+  returnTo?: string,
+): unknown {
   if (err instanceof AppError) return err
   if (isTransient(err)) {
     return new AppError(
@@ -62,7 +69,7 @@ export function translateOidcError(err: unknown, phase: OidcPhase, providerId: s
       {
         status: 502,
         title: 'The provider is not answering',
-        action: phase === 'callback' ? retryLogin(providerId) : undefined,
+        action: phase === 'callback' ? retryLogin(providerId, returnTo) : undefined,
         retryable: true,
         cause: err,
       },
@@ -75,18 +82,7 @@ export function translateOidcError(err: unknown, phase: OidcPhase, providerId: s
       { status: 502, title: 'Sign-in is misconfigured', cause: err },
     )
   }
-  if (phase === 'refresh' && isInvalidGrant(err)) {
-    return new AppError(
-      ErrorCode.GRANT_REVOKED,
-      'Access to your contacts was revoked or expired — reconnect to continue.',
-      {
-        status: 403,
-        title: 'Reconnect to your provider',
-        action: { label: 'Reconnect', href: `/login?provider=${encodeURIComponent(providerId)}` },
-        cause: err,
-      },
-    )
-  }
+  if (phase === 'refresh' && isInvalidGrant(err)) return reconnectError(providerId, { cause: err })
   if (phase === 'callback') {
     if (err instanceof client.AuthorizationResponseError) {
       if (err.error === 'access_denied') {
@@ -96,7 +92,7 @@ export function translateOidcError(err: unknown, phase: OidcPhase, providerId: s
           {
             status: 403,
             title: 'You declined access — try again',
-            action: retryLogin(providerId),
+            action: retryLogin(providerId, returnTo),
             cause: err,
           },
         )
@@ -107,7 +103,7 @@ export function translateOidcError(err: unknown, phase: OidcPhase, providerId: s
         {
           status: 400,
           title: 'Sign-in did not complete',
-          action: retryLogin(providerId),
+          action: retryLogin(providerId, returnTo),
           cause: err,
         },
       )
@@ -123,7 +119,7 @@ export function translateOidcError(err: unknown, phase: OidcPhase, providerId: s
         {
           status: 400,
           title: 'Sign-in could not be verified',
-          action: retryLogin(providerId),
+          action: retryLogin(providerId, returnTo),
           cause: err,
         },
       )

@@ -5,7 +5,8 @@ import * as client from 'openid-client'
 import type { ProviderConfig } from '../config.ts'
 import { AppError, ErrorCode } from '../errors.ts'
 import type { Logger } from '../log.ts'
-import { translateOidcError } from './oidc-errors.ts'
+import { type OidcPhase, translateOidcError } from './oidc-errors.ts'
+import { reconnectError } from './reconnect.ts'
 
 /** Tokens as a grant or a refresh returned them. */
 export interface IssuedTokens {
@@ -26,12 +27,17 @@ export interface ProviderClient {
   authorizationUrl(checks: { state: string; nonce: string; codeChallenge: string }): Promise<URL>
   exchangeCode(
     callbackQuery: string,
-    checks: { state: string; nonce: string; codeVerifier: string },
+    checks: { state: string; nonce: string; codeVerifier: string; returnTo: string },
   ): Promise<IssuedTokens & { claims: client.IDToken }>
   refresh(refreshToken: string, expectedSubject: string): Promise<IssuedTokens>
   /** False when the provider has no revocation endpoint (e.g. Microsoft). */
   supportsRevocation(): Promise<boolean>
   revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<void>
+  /**
+   * Where to send the browser to end the person's session at the provider too (OpenID
+   * Connect RP-Initiated Logout), or undefined when the provider offers no such endpoint.
+   */
+  endSessionUrl(postLogoutRedirectUri: string): Promise<URL | undefined>
   fetchResource(accessToken: string, url: URL): Promise<Response>
 }
 
@@ -53,6 +59,19 @@ export function createProviderClient(
 ): ProviderClient {
   let discovery: Promise<client.Configuration> | undefined
   const extraTokenParams = settings.resource ? { resource: settings.resource } : undefined
+
+  /** Our error for `err`; a rejected client secret is also told to the operators, loudly. */
+  function fail(err: unknown, phase: OidcPhase, returnTo?: string): unknown {
+    const translated = translateOidcError(err, phase, settings.id, returnTo)
+    if (translated instanceof AppError && translated.code === ErrorCode.CLIENT_MISCONFIGURED) {
+      options.log.error(
+        { err, provider: settings.id, phase },
+        `the provider rejected our client credentials: check ${settings.id.toUpperCase()}_CLIENT_SECRET, ` +
+          'and that the provider accepts client_secret_basic for this client',
+      )
+    }
+    return translated
+  }
 
   async function runDiscovery(): Promise<client.Configuration> {
     // Discovery by issuer identifier, not by the well-known URL, so that openid-client
@@ -91,7 +110,7 @@ export function createProviderClient(
         { err, provider: settings.id, issuer: settings.issuer.href },
         'OpenID discovery failed',
       )
-      throw translateOidcError(err, 'discovery', settings.id)
+      throw fail(err, 'discovery')
     })
     return discovery
   }
@@ -152,7 +171,7 @@ export function createProviderClient(
         if (!issued.claims) throw new client.ClientError('the token response has no ID token')
         return { ...issued, claims: issued.claims }
       } catch (err) {
-        throw translateOidcError(err, 'callback', settings.id)
+        throw fail(err, 'callback', checks.returnTo)
       }
     },
 
@@ -162,24 +181,15 @@ export function createProviderClient(
       try {
         issued = toIssued(await client.refreshTokenGrant(config, refreshToken, extraTokenParams))
       } catch (err) {
-        throw translateOidcError(err, 'refresh', settings.id)
+        throw fail(err, 'refresh')
       }
       // openid-client checks iss, aud and exp of a refreshed ID token but not that it names
       // the same person (OIDC Core §12.2). Tokens for someone else are never stored.
       if (issued.claims && issued.claims.sub !== expectedSubject) {
-        throw new AppError(
-          ErrorCode.GRANT_REVOKED,
-          'The provider answered for a different account. Please reconnect.',
-          {
-            status: 403,
-            title: 'Reconnect to your provider',
-            action: {
-              label: 'Reconnect',
-              href: `/login?provider=${encodeURIComponent(settings.id)}`,
-            },
-            cause: new Error('ID token subject changed on refresh'),
-          },
-        )
+        throw reconnectError(settings.id, {
+          message: 'The provider answered for a different account. Please reconnect.',
+          cause: new Error('ID token subject changed on refresh'),
+        })
       }
       return issued
     },
@@ -193,8 +203,16 @@ export function createProviderClient(
       try {
         await client.tokenRevocation(config, token, { token_type_hint: hint })
       } catch (err) {
-        throw translateOidcError(err, 'revocation', settings.id)
+        throw fail(err, 'revocation')
       }
+    },
+
+    async endSessionUrl(postLogoutRedirectUri) {
+      const config = await configuration().catch(() => undefined)
+      if (!config?.serverMetadata().end_session_endpoint) return undefined
+      // client_id instead of id_token_hint (both are allowed): an ID token in a browser URL
+      // would put a token in history and logs, which this app never does.
+      return client.buildEndSessionUrl(config, { post_logout_redirect_uri: postLogoutRedirectUri })
     },
 
     async fetchResource(accessToken, url) {

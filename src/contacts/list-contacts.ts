@@ -2,6 +2,7 @@
 // believed valid (revoked early, clock skew, key rotation at the provider) triggers one
 // shared refresh and one retry of that page; a second refusal ends with a clear error.
 import type { ProviderClient } from '../auth/provider-client.ts'
+import { reconnectError } from '../auth/reconnect.ts'
 import { AppError, ErrorCode } from '../errors.ts'
 import type { AccessTokens, GrantRef } from '../tokens/access-tokens.ts'
 import type { Contact } from './contact.ts'
@@ -48,18 +49,10 @@ export function createContactsReader(deps: {
         } catch (err) {
           if (!(err instanceof AccessTokenRejectedError)) throw err
           if (retried) {
-            throw new AppError(
-              ErrorCode.CONTACTS_UNAUTHORIZED,
-              'Your contacts provider keeps refusing our access. Reconnect to continue.',
-              {
-                status: 403,
-                title: 'Reconnect to your provider',
-                action: {
-                  label: 'Reconnect',
-                  href: `/login?provider=${encodeURIComponent(grant.provider)}`,
-                },
-              },
-            )
+            throw reconnectError(grant.provider, {
+              code: ErrorCode.CONTACTS_UNAUTHORIZED,
+              message: 'Your contacts provider keeps refusing our access. Reconnect to continue.',
+            })
           }
           retried = true
           ;({ accessToken } = await deps.accessTokens.get(grant, { rejected: accessToken }))

@@ -3,6 +3,7 @@
 // adapter rules of contacts-apis.md §10); a rejected access token becomes
 // AccessTokenRejectedError so the caller can refresh once and retry once.
 import * as client from 'openid-client'
+import { reconnectError } from '../auth/reconnect.ts'
 import { AppError, ErrorCode } from '../errors.ts'
 import type { Contact, ContactEmail, ContactPhone } from './contact.ts'
 
@@ -93,16 +94,13 @@ function unavailable(cause: unknown): AppError {
 }
 
 function forbidden(providerId: string, cause: unknown): AppError {
-  return new AppError(
-    ErrorCode.CONTACTS_FORBIDDEN,
-    'Your provider says this app may not read your contacts. Reconnect and allow access to your contacts.',
-    {
-      status: 403,
-      title: 'Access to your contacts is missing',
-      action: { label: 'Reconnect', href: `/login?provider=${encodeURIComponent(providerId)}` },
-      cause,
-    },
-  )
+  return reconnectError(providerId, {
+    code: ErrorCode.CONTACTS_FORBIDDEN,
+    message:
+      'Your provider says this app may not read your contacts. Reconnect and allow access to your contacts.',
+    title: 'Access to your contacts is missing',
+    cause,
+  })
 }
 
 function badResponse(cause: unknown): AppError {

@@ -8,6 +8,7 @@
 // With rotating refresh tokens a second refresh would present a used token and the
 // provider would revoke the whole grant (RFC 9700 §4.14.2), logging the person out.
 import type { ProviderClient } from '../auth/provider-client.ts'
+import { reconnectError } from '../auth/reconnect.ts'
 import { AppError, ErrorCode } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { Redis } from '../redis.ts'
@@ -46,21 +47,6 @@ export interface AccessTokensOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-export function grantGone(providerId?: string): AppError {
-  return new AppError(
-    ErrorCode.GRANT_REVOKED,
-    'Access to your contacts was revoked or expired — reconnect to continue.',
-    {
-      status: 403,
-      title: 'Reconnect to your provider',
-      action: {
-        label: 'Reconnect',
-        href: providerId ? `/login?provider=${encodeURIComponent(providerId)}` : '/login',
-      },
-    },
-  )
-}
-
 function refreshTimedOut(): AppError {
   return new AppError(
     ErrorCode.PROVIDER_UNAVAILABLE,
@@ -84,7 +70,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
 
   async function load({ grantId, provider }: GrantRef): Promise<TokenRecord> {
     const record = await store.load(grantId)
-    if (!record) throw grantGone(provider)
+    if (!record) throw reconnectError(provider)
     return record
   }
 
@@ -97,7 +83,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     const provider = providers.get(record.provider)
     if (!record.refreshToken || !provider) {
       await store.remove(grantId)
-      throw grantGone(record.provider)
+      throw reconnectError(record.provider)
     }
     const keepAlive = lease.keepAlive()
     try {
@@ -129,17 +115,9 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         // person's data, and ask them to reconnect. Never retry it.
         await store.remove(grantId)
         log.info({ grantId, provider: record.provider }, 'grant revoked or expired at the provider')
-        throw grantGone(record.provider)
+        throw reconnectError(record.provider)
       }
-      if (err instanceof AppError && err.code === ErrorCode.CLIENT_MISCONFIGURED) {
-        log.error(
-          { err, provider: record.provider },
-          'the provider rejected our client credentials on refresh: check the client secret, ' +
-            'and that the provider accepts client_secret_basic for this client',
-        )
-      } else {
-        log.warn({ err, grantId, provider: record.provider }, 'token refresh failed; tokens kept')
-      }
+      log.warn({ err, grantId, provider: record.provider }, 'token refresh failed; tokens kept')
       const code = err instanceof AppError ? err.code : ErrorCode.INTERNAL
       const note: FailureNote = { at: Date.now(), code }
       await redis

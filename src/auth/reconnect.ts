@@ -1,0 +1,28 @@
+// Where "sign in again" and "reconnect" buttons lead, and the one error that asks a
+// signed-in person to authorize the app again.
+import { AppError, ErrorCode } from '../errors.ts'
+
+export function loginHref(providerId?: string, returnTo?: string): string {
+  const params = new URLSearchParams()
+  if (providerId) params.set('provider', providerId)
+  if (returnTo && returnTo !== '/') params.set('returnTo', returnTo)
+  const query = params.toString()
+  return query ? `/login?${query}` : '/login'
+}
+
+/** The grant cannot be used any more (revoked, expired, refused): authorize again. */
+export function reconnectError(
+  providerId: string,
+  options: { code?: ErrorCode; message?: string; title?: string; cause?: unknown } = {},
+): AppError {
+  return new AppError(
+    options.code ?? ErrorCode.GRANT_REVOKED,
+    options.message ?? 'Access to your contacts was revoked or expired — reconnect to continue.',
+    {
+      status: 403,
+      title: options.title ?? 'Reconnect to your provider',
+      action: { label: 'Reconnect', href: loginHref(providerId) },
+      cause: options.cause,
+    },
+  )
+}
