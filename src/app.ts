@@ -65,6 +65,7 @@ export function createApp(deps: AppDeps): Express {
       log,
       cookieName: config.session.cookieName,
       secure: config.session.secure,
+      postLogoutRedirectUri: `${config.appUrl.origin}/`,
     }),
   )
   app.use(createPageRoutes({ providers, tokens: services.tokens, contacts: services.contacts }))

@@ -20,6 +20,7 @@ export function createAuthRoutes(deps: {
   log: Logger
   cookieName: string
   secure: boolean
+  postLogoutRedirectUri: string
 }): Router {
   const router = express.Router()
   const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 10 })

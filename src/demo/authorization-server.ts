@@ -8,6 +8,7 @@ import express from 'express'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import Provider, { errors } from 'oidc-provider'
 import { createInteractionRoutes } from './interactions.ts'
+import { errorPage, logoutPage, signedOutPage } from './provider-pages.ts'
 import { findDemoUser } from './users.ts'
 
 export interface DemoClient {
@@ -132,6 +133,17 @@ export async function createAuthorizationServer(
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html'
+          ctx.body = logoutPage(form, ctx.oidc.client?.clientName)
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = 'html'
+          ctx.body = signedOutPage()
+        },
+      },
       userinfo: { enabled: true },
       // The client and the contacts server are bearer-only; with DPoP on, a DPoP-bound
       // token would reach a server that must reject it (RFC 9449 §7.2).
@@ -170,7 +182,7 @@ export async function createAuthorizationServer(
     },
     renderError: async (ctx, out) => {
       ctx.type = 'html'
-      ctx.body = renderErrorPage(out)
+      ctx.body = errorPage(out)
     },
   })
 
@@ -230,21 +242,4 @@ export async function createAuthorizationServer(
   )
   server.app.use(provider.callback())
   return server
-}
-
-const escapeHtml = (value: unknown) =>
-  String(value).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  )
-
-/** The provider's own error page: escaped, first-party only, no third-party fonts. */
-function renderErrorPage(out: object): string {
-  const rows = Object.entries(out)
-    .map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(value)}</dd>`)
-    .join('')
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo provider: error</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem">
-<h1>The demo provider could not complete this request</h1><dl>${rows}</dl></body></html>`
 }

@@ -3,8 +3,9 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/stack.ts'
-import { Browser, formValue } from './support/browser.ts'
+import { Browser, formAction, formValue } from './support/browser.ts'
 import { authorizeAtProvider, signIn } from './support/login.ts'
+import { storedSession } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
 let stack: TestStack
@@ -211,26 +212,44 @@ describe('where the tokens are, and where they never are', () => {
     expect(grants.map((g) => g?.accessToken)).toContain(issued[0])
   })
 
-  it('when the person signs out, then the session, the token record and the cookie are gone', async () => {
+  it('when the person signs out, then the session, the token record and the cookie are gone, and the provider offers to end its session too', async () => {
     const browser = new Browser()
     const page = await signIn(browser, stack.appUrl)
-    const sid = await sessionCookie(browser)
-    const sessionKey = `${stack.prefix}sess:${decodeURIComponent(String(sid)).slice(2).split('.')[0]}`
-    expect(await stack.redis.exists(sessionKey)).toBe(1)
-    const session = JSON.parse(String(await stack.redis.get(sessionKey))) as { grantId: string }
-    const tokenKey = `${stack.prefix}tok:${session.grantId}`
+    const { key: sessionKey, grantId } = await storedSession(stack, browser)
+    const tokenKey = `${stack.prefix}tok:${grantId}`
     expect(await stack.redis.exists(tokenKey)).toBe(1)
 
     const hop = await browser.request(`${stack.appUrl}/logout`, {
       form: { _csrf: String(formValue(page.body, '_csrf')) },
     })
     expect(hop.status).toBe(303)
-    expect(hop.location).toBe(`${stack.appUrl}/`)
     expect(hop.headers.getSetCookie().join()).toMatch(/ci\.sid=;.*Expires=Thu, 01 Jan 1970/)
     expect(await stack.redis.exists(sessionKey)).toBe(0)
     expect(await stack.redis.exists(tokenKey)).toBe(0)
-    const after = await browser.request(`${stack.appUrl}/resource`)
-    expect(after.status).toBe(303)
-    expect(after.location).toContain('/login')
+
+    // RP-Initiated Logout: identified by client_id, never by an ID token in the URL.
+    const endSession = new URL(String(hop.location))
+    expect(`${endSession.origin}${endSession.pathname}`).toBe(`${stack.demo.issuer}/session/end`)
+    expect(endSession.searchParams.get('client_id')).toBe(DEMO_CLIENT_ID)
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${stack.appUrl}/`)
+    expect(endSession.searchParams.has('id_token_hint')).toBe(false)
+
+    const confirm = await browser.request(endSession.href)
+    expect(confirm.status).toBe(200)
+    expect(confirm.body).toContain('Sign out of the Demo Provider too?')
+    const xsrf = String(formValue(confirm.body, 'xsrf'))
+    const back = await browser.follow(
+      formAction(confirm.body, '/session/end/confirm', confirm.url),
+      {
+        form: { xsrf, logout: 'yes' },
+      },
+    )
+    expect(back.url).toBe(`${stack.appUrl}/`)
+    expect(back.body).toContain('Sign in with Demo Provider')
+
+    // Signed out here and there: /resource leads to the provider's login form again.
+    const again = await browser.follow(`${stack.appUrl}/resource`)
+    expect(again.url.startsWith(`${stack.demo.issuer}/interaction/`)).toBe(true)
+    expect(again.body).toContain('name="password"')
   })
 })
