@@ -1,6 +1,6 @@
 // Signs in through the real provider pages — login form, consent form — the way a person
 // in a browser would. Each step is separate so a test can stop before the callback.
-import { expect } from 'vitest'
+// No test-framework imports: the benchmarks sign in with it too.
 import { type Browser, formAction, type Hop } from './browser.ts'
 
 export interface SignInOptions {
@@ -25,7 +25,9 @@ export async function authorizeAtProvider(
   let hop: Hop = await browser.follow(`${appUrl}${start}`, { stopAt: isCallback })
   for (let step = 0; step < 6; step++) {
     if (hop.location && isCallback(hop.location)) return hop.location
-    expect(hop.status, `unexpected page at ${hop.url}: ${hop.body.slice(0, 300)}`).toBe(200)
+    if (hop.status !== 200) {
+      throw new Error(`unexpected ${hop.status} at ${hop.url}: ${hop.body.slice(0, 300)}`)
+    }
     if (hop.body.includes('/login"') && hop.body.includes('name="password"')) {
       hop = await browser.follow(formAction(hop.body, '/login', hop.url), {
         form: { username: options.username ?? 'alice', password: options.password ?? 'alice-demo' },
