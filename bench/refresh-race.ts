@@ -14,7 +14,12 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { redisAnswers, startRedisServer } from '../src/demo/redis-server.ts'
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startDemoServers } from '../src/demo/stack.ts'
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  demoProviderEnv,
+  startDemoServers,
+} from '../src/demo/stack.ts'
 import { ROOT_DIR } from '../src/paths.ts'
 import { Browser } from '../test/integration/support/browser.ts'
 import { signIn } from '../test/integration/support/login.ts'
@@ -109,13 +114,7 @@ async function main() {
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     TOKEN_REFRESH_SKEW_SECONDS: '0',
     LOG_LEVEL: 'warn',
-    PROVIDERS: 'demo',
-    DEMO_ISSUER: demo.issuer,
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    DEMO_SCOPES: 'openid profile email offline_access contacts.read',
-    DEMO_CONTACTS_URL: demo.contactsUrl,
-    DEMO_RESOURCE: demo.contactsAudience,
+    ...demoProviderEnv(demo),
   }
   const apps = await Promise.all(ports.map((port) => startAppProcess(env, port)))
   let failed = false

@@ -52,8 +52,6 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 export interface ErrorAction {
   label: string
   href: string
-  /** POST forms need the CSRF token; GET links do not. */
-  method?: 'get' | 'post'
 }
 
 export interface AppErrorOptions {
@@ -83,6 +81,15 @@ export class AppError extends Error {
     this.action = options.action
     this.retryable = options.retryable ?? false
   }
+}
+
+/** Redis (sessions, sign-ins, tokens) did not answer: a 503 the person can retry. */
+export function storeUnavailable(cause: unknown): AppError {
+  return new AppError(
+    ErrorCode.STORE_UNAVAILABLE,
+    'The service is briefly unavailable. Please try again in a moment.',
+    { status: 503, title: 'Temporarily unavailable', retryable: true, cause },
+  )
 }
 
 /** The public face of any error: what the page or the JSON body may show. */

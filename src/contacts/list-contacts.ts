@@ -12,7 +12,7 @@ import { AccessTokenRejectedError, createPeopleApi, type PeopleApi } from './peo
 const MAX_PAGES = 1000
 
 export interface ContactsReader {
-  list(grant: GrantRef): Promise<{ contacts: Contact[]; totalItems: number | undefined }>
+  list(grant: GrantRef): Promise<Contact[]>
 }
 
 export function createContactsReader(deps: {
@@ -41,7 +41,6 @@ export function createContactsReader(deps: {
       const contacts: Contact[] = []
       const seenTokens = new Set<string>()
       let pageToken: string | undefined
-      let totalItems: number | undefined
       for (let pages = 0; pages < MAX_PAGES; pages++) {
         let page: Awaited<ReturnType<PeopleApi['listPage']>>
         try {
@@ -60,8 +59,7 @@ export function createContactsReader(deps: {
           continue
         }
         contacts.push(...page.contacts)
-        totalItems = page.totalItems ?? totalItems
-        if (!page.nextPageToken) return { contacts, totalItems }
+        if (!page.nextPageToken) return contacts
         if (seenTokens.has(page.nextPageToken)) break
         seenTokens.add(page.nextPageToken)
         pageToken = page.nextPageToken

@@ -18,7 +18,6 @@ export class AccessTokenRejectedError extends Error {
 export interface ContactsPage {
   contacts: Contact[]
   nextPageToken: string | undefined
-  totalItems: number | undefined
 }
 
 interface FieldMetadata {
@@ -156,7 +155,7 @@ export function createPeopleApi(deps: {
       }
       if (!response.ok) throw badResponse(new Error(`${response.status} from the contacts API`))
 
-      let body: { connections?: Person[]; nextPageToken?: unknown; totalItems?: unknown }
+      let body: { connections?: Person[]; nextPageToken?: unknown }
       try {
         body = (await response.json()) as typeof body
       } catch (err) {
@@ -168,7 +167,6 @@ export function createPeopleApi(deps: {
         // proto3 JSON leaves empty lists out: no `connections` means none.
         contacts: list(body.connections).flatMap((person) => toContact(person) ?? []),
         nextPageToken: str(body.nextPageToken),
-        totalItems: typeof body.totalItems === 'number' ? body.totalItems : undefined,
       }
     },
   }

@@ -7,7 +7,7 @@ import { loadConfig, readEnv } from '../config.ts'
 import { createLogger } from '../log.ts'
 import { exitOnSignals, startApp } from '../main.ts'
 import { redisAnswers, startRedisServer } from './redis-server.ts'
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startDemoServers } from './stack.ts'
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demoProviderEnv, startDemoServers } from './stack.ts'
 import { DEMO_USERS } from './users.ts'
 
 const APP_PORT = 3000
@@ -57,14 +57,7 @@ async function main() {
     // Fresh for every run: restarting the demo signs everybody out, which is fine here.
     SESSION_SECRET: randomBytes(32).toString('base64'),
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    PROVIDERS: 'demo',
-    DEMO_ISSUER: demo.issuer,
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    DEMO_SCOPES: 'openid profile email offline_access contacts.read',
-    DEMO_CONTACTS_URL: demo.contactsUrl,
-    DEMO_RESOURCE: demo.contactsAudience,
-    DEMO_LABEL: 'Demo Provider',
+    ...demoProviderEnv(demo),
   })
   const log = createLogger({ level: config.logLevel })
   const app = await startApp(config, log)

@@ -57,6 +57,23 @@ async function close(server: Server): Promise<void> {
   })
 }
 
+/**
+ * The provider variables that point the app at the demo servers (what an operator would
+ * put in the environment for a real provider).
+ */
+export function demoProviderEnv(demo: DemoServers): Record<string, string> {
+  return {
+    PROVIDERS: 'demo',
+    DEMO_ISSUER: demo.issuer,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_SCOPES: 'openid profile email offline_access contacts.read',
+    DEMO_CONTACTS_URL: demo.contactsUrl,
+    DEMO_RESOURCE: demo.contactsAudience,
+    DEMO_LABEL: 'Demo Provider',
+  }
+}
+
 export async function startDemoServers(options: DemoServersOptions): Promise<DemoServers> {
   const publicHost = options.publicHost ?? '127.0.0.1'
   const bindHost = options.bindHost ?? '127.0.0.1'

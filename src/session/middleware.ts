@@ -4,7 +4,7 @@ import { RedisStore } from 'connect-redis'
 import type { RequestHandler } from 'express'
 import session from 'express-session'
 import type { Config } from '../config.ts'
-import { AppError, ErrorCode } from '../errors.ts'
+import { storeUnavailable } from '../errors.ts'
 import type { Redis } from '../redis.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 
@@ -39,18 +39,7 @@ export function createSessionMiddleware(deps: {
   return (req, res, next) => {
     handler(req, res, (err?: unknown) => {
       if (err) {
-        next(
-          new AppError(
-            ErrorCode.STORE_UNAVAILABLE,
-            'The service is briefly unavailable. Please try again in a moment.',
-            {
-              status: 503,
-              title: 'Temporarily unavailable',
-              retryable: true,
-              cause: err,
-            },
-          ),
-        )
+        next(storeUnavailable(err))
         return
       }
       next()

@@ -12,15 +12,10 @@ export class DecryptError extends Error {
   override name = 'DecryptError'
 }
 
-export interface Opened {
-  plaintext: string
-  /** Sealed with a key other than the current one: re-encrypt on the next write. */
-  stale: boolean
-}
-
 export interface Cipher {
   seal(plaintext: string, associatedData: string): string
-  open(sealed: string, associatedData: string): Opened
+  /** The plaintext; throws DecryptError for anything it cannot authenticate. */
+  open(sealed: string, associatedData: string): string
 }
 
 /** A short, non-secret name for a key, derived one-way from it. */
@@ -62,11 +57,10 @@ export function createCipher(keys: readonly Buffer[]): Cipher {
         const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'))
         decipher.setAAD(Buffer.from(associatedData))
         decipher.setAuthTag(Buffer.from(tag, 'base64url'))
-        const plaintext = Buffer.concat([
+        return Buffer.concat([
           decipher.update(Buffer.from(body, 'base64url')),
           decipher.final(),
         ]).toString('utf8')
-        return { plaintext, stale: id !== currentId }
       } catch (err) {
         throw new DecryptError(
           'token record failed authentication (tampered, moved or wrong key)',

@@ -83,8 +83,8 @@ export function createTokenStore(deps: {
       const [version, sealed] = await redis.hmget(key, 'v', 'd')
       if (version == null || sealed == null) return undefined
       try {
-        const { plaintext } = cipher.open(sealed, key)
-        return { ...(JSON.parse(plaintext) as TokenSet), version: Number(version) }
+        const tokens = JSON.parse(cipher.open(sealed, key)) as TokenSet
+        return { ...tokens, version: Number(version) }
       } catch (err) {
         // Fail closed: a record we cannot authenticate is no record. The person reconnects.
         if (!(err instanceof DecryptError)) throw err

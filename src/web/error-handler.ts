@@ -3,24 +3,19 @@
 // AppErrors that are marked exposable show their message; everything else is a generic
 // 500 page, never a stack trace or an upstream body.
 import type { NextFunction, Request, Response } from 'express'
-import { AppError, type ErrorAction, ErrorCode, toPublicError } from '../errors.ts'
+import {
+  AppError,
+  type ErrorAction,
+  ErrorCode,
+  storeUnavailable,
+  toPublicError,
+} from '../errors.ts'
 import { type Logger, redactUrl } from '../log.ts'
 import { isRedisUnavailable } from '../redis.ts'
 
 function normalize(err: unknown): unknown {
   if (err instanceof AppError) return err
-  if (isRedisUnavailable(err)) {
-    return new AppError(
-      ErrorCode.STORE_UNAVAILABLE,
-      'The service is briefly unavailable. Please try again in a moment.',
-      {
-        status: 503,
-        title: 'Temporarily unavailable',
-        retryable: true,
-        cause: err,
-      },
-    )
-  }
+  if (isRedisUnavailable(err)) return storeUnavailable(err)
   // body-parser and friends mark client mistakes with a 4xx status (http-errors).
   const status = (err as { status?: unknown })?.status
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -3,7 +3,7 @@
 import express, { type Router } from 'express'
 import type { ProviderClient } from '../../auth/provider-client.ts'
 import { requireUser } from '../../auth/require-user.ts'
-import { displayName } from '../../contacts/contact.ts'
+import { type Contact, displayName } from '../../contacts/contact.ts'
 import type { ContactsReader } from '../../contacts/list-contacts.ts'
 import { AppError, ErrorCode } from '../../errors.ts'
 import type { TokenStore } from '../../tokens/token-store.ts'
@@ -33,17 +33,20 @@ export function createPageRoutes(deps: {
   })
 
   router.get('/resource', requireUser, noStore, async (req, res) => {
-    const connection = await describeConnection(req, deps)
     const { user, grantId } = req.session
-    if (!user || !grantId || !connection?.connected) {
-      delete req.session.grantId
-      res.render('pages/resource', { title: 'Your contacts', connection, contacts: undefined })
+    if (!user || !grantId) {
+      // Disconnected on purpose: offer to connect again.
+      res.render('pages/resource', {
+        title: 'Your contacts',
+        connection: await describeConnection(req, deps),
+        contacts: undefined,
+      })
       return
     }
     await deps.tokens.touch(grantId)
-    let result: Awaited<ReturnType<ContactsReader['list']>>
+    let contacts: Contact[]
     try {
-      result = await deps.contacts.list({ grantId, provider: user.provider })
+      contacts = await deps.contacts.list({ grantId, provider: user.provider })
     } catch (err) {
       // The tokens are gone at the provider; forget the grant so the pages say so.
       if (err instanceof AppError && err.code === ErrorCode.GRANT_REVOKED)
@@ -52,9 +55,9 @@ export function createPageRoutes(deps: {
     }
     res.render('pages/resource', {
       title: 'Your contacts',
+      // Read after the contacts: it shows a refresh that happened on the way.
       connection: await describeConnection(req, deps),
-      contacts: result.contacts.map((c) => ({ ...c, displayName: displayName(c) })),
-      totalItems: result.totalItems,
+      contacts: contacts.map((c) => ({ ...c, displayName: displayName(c) })),
     })
   })
 

@@ -14,6 +14,7 @@ import {
   DEMO_CLIENT_ID,
   DEMO_CLIENT_SECRET,
   type DemoServers,
+  demoProviderEnv,
   startDemoServers,
 } from '../../../src/demo/stack.ts'
 import { createLogger } from '../../../src/log.ts'
@@ -96,14 +97,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     HTTP_TIMEOUT_SECONDS: '2',
     LOG_LEVEL: 'debug',
-    PROVIDERS: 'demo',
-    DEMO_ISSUER: demo.issuer,
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    DEMO_SCOPES: 'openid profile email offline_access contacts.read',
-    DEMO_CONTACTS_URL: demo.contactsUrl,
-    DEMO_RESOURCE: demo.contactsAudience,
-    DEMO_LABEL: 'Demo Provider',
+    ...demoProviderEnv(demo),
     ...options.env,
   }
 
