@@ -60,8 +60,8 @@ export interface TestStack {
 export interface StackOptions {
   instances?: number
   accessTokenTtlSeconds?: number
-  /** Extra or overriding environment for the apps. */
-  env?: Record<string, string>
+  /** Extra or overriding environment for the apps (a function sees the demo servers). */
+  env?: Record<string, string> | ((demo: DemoServers) => Record<string, string>)
   refreshLeaseMs?: number
 }
 
@@ -98,7 +98,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     HTTP_TIMEOUT_SECONDS: '2',
     LOG_LEVEL: 'debug',
     ...demoProviderEnv(demo),
-    ...options.env,
+    ...(typeof options.env === 'function' ? options.env(demo) : options.env),
   }
 
   const logs: string[] = []
