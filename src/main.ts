@@ -5,6 +5,7 @@ import type { Server } from 'node:http'
 import { createApp } from './app.ts'
 import { createProviders } from './auth/providers.ts'
 import { type Config, ConfigError, loadConfig, readEnv } from './config.ts'
+import { AppError } from './errors.ts'
 import { createLogger, type Logger } from './log.ts'
 import { createRedis, type Redis } from './redis.ts'
 import { createServices } from './services.ts'
@@ -15,6 +16,11 @@ export interface RunningApp {
   log: Logger
   redis: Redis
   close(): Promise<void>
+}
+
+function causeOf(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err
+  return cause instanceof Error ? cause.message : String(cause)
 }
 
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
@@ -32,20 +38,26 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   }
 
   const providers = createProviders(config, log)
-  // Discover every provider now so a wrong issuer shows at start-up. A provider that is
-  // merely down does not stop the app: discovery is retried on the next sign-in.
-  await Promise.all(
-    [...providers.values()].map((provider) =>
-      provider.discover().then(
-        () => log.info({ provider: provider.settings.id }, 'provider discovered'),
-        () =>
-          log.warn(
-            { provider: provider.settings.id },
-            'provider not reachable yet; will retry on sign-in',
-          ),
-      ),
-    ),
-  )
+  // Discover every provider now, so a wrong issuer, or a provider without PKCE or
+  // client_secret_basic, stops the app before it listens. A provider that is merely down
+  // does not: discovery is retried on the next sign-in.
+  for (const provider of providers.values()) {
+    try {
+      await provider.discover()
+      log.info({ provider: provider.settings.id }, 'provider discovered')
+    } catch (err) {
+      if (!(err instanceof AppError && err.retryable)) {
+        redis.disconnect()
+        throw new Error(
+          `Provider "${provider.settings.id}" (${provider.settings.issuer.href}) cannot be used: ${causeOf(err)}`,
+        )
+      }
+      log.warn(
+        { provider: provider.settings.id },
+        'provider not reachable yet; will retry on sign-in',
+      )
+    }
+  }
 
   const services = createServices({ config, log, redis, providers })
   const app = createApp({ config, log, redis, providers, services })

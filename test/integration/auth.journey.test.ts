@@ -1,6 +1,7 @@
 // The whole authorization-code journey against the real demo provider, the real contacts
 // server and a real Redis: what the person sees, and what went over the wire.
 import { createHash } from 'node:crypto'
+import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/stack.ts'
 import { Browser, formAction, formValue } from './support/browser.ts'
@@ -251,5 +252,43 @@ describe('where the tokens are, and where they never are', () => {
     const again = await browser.follow(`${stack.appUrl}/resource`)
     expect(again.url.startsWith(`${stack.demo.issuer}/interaction/`)).toBe(true)
     expect(again.body).toContain('name="password"')
+  })
+})
+
+describe('the redirect URI sent with the code', () => {
+  it('when the callback arrives with a forged Host and X-Forwarded-* headers, then the token request still carries the registered redirect URI and sign-in completes', async () => {
+    const browser = new Browser()
+    const callback = new URL(await authorizeAtProvider(browser, stack.appUrl))
+    const before = stack.demo.authorizationServer.requests.length
+    const cookie = await browser.jar.getCookieString(callback.href)
+    const app = new URL(String(stack.apps[0]?.url))
+    // fetch() will not send a foreign Host header; a raw request does.
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      request(
+        {
+          host: '127.0.0.1',
+          port: app.port,
+          path: `${callback.pathname}${callback.search}`,
+          headers: {
+            host: 'evil.example',
+            'x-forwarded-host': 'evil.example',
+            'x-forwarded-proto': 'http',
+            cookie,
+          },
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode)
+        },
+      )
+        .on('error', reject)
+        .end()
+    })
+    expect(status).toBe(303)
+    const exchange = stack.demo.authorizationServer.requests
+      .slice(before)
+      .find((r) => r.params.grant_type === 'authorization_code')
+    expect(exchange?.status).toBe(200)
+    expect(exchange?.params.redirect_uri).toBe(`${stack.appUrl}/auth/callback/demo`)
   })
 })
