@@ -45,6 +45,18 @@ const REDACT_PATHS = [
   '*.idToken',
 ]
 
+/**
+ * An error as the log shows it: its class, message, stack and causes (pino's serializer
+ * folds those into message and stack), and the codes operators search for. Nothing else:
+ * libraries attach response bodies to errors, and a token response must never be logged.
+ */
+function serializeError(err: unknown): unknown {
+  const full = pino.stdSerializers.err(err as Error) as unknown
+  if (!full || typeof full !== 'object') return full
+  const { type, message, stack, code, status, error } = full as Record<string, unknown>
+  return { type, message, stack, code, status, error }
+}
+
 export function createLogger(options: {
   level: string
   destination?: pino.DestinationStream
@@ -55,7 +67,7 @@ export function createLogger(options: {
       level: options.level,
       name: options.name,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: serializeError },
     },
     options.destination,
   )

@@ -116,6 +116,25 @@ describe('createLogger', () => {
     expect(lines.join('')).not.toMatch(/auth-code-[12]/)
   })
 
+  it('when an error is logged whose cause carried a token response, then no token reaches the log', () => {
+    // openid-client attaches the offending response body to some validation errors.
+    const { log, lines } = memoryLogger()
+    const inner = Object.assign(
+      new Error('"response" body "token_type" property must be a string'),
+      {
+        body: { access_token: 'at-secret-1', refresh_token: 'rt-secret-2' },
+      },
+    )
+    const err = new AppError(ErrorCode.PROVIDER_UNAVAILABLE, 'refresh failed', {
+      status: 502,
+      cause: new Error('something went wrong', { cause: inner }),
+    })
+    log.warn({ err }, 'token refresh failed')
+    log.error({ err: inner }, 'unhandled error')
+    expect(lines.join('')).not.toMatch(/at-secret-1|rt-secret-2/)
+    expect(lines.join('')).toContain('token_type')
+  })
+
   it('when an AppError is logged as err, then its error code stays readable for the operator', () => {
     // Redacting every `*.code` also hides AppError/ClientError codes, which are what an
     // operator searches the logs for; authorization codes never travel in an `err`.
