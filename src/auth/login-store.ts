@@ -16,6 +16,8 @@ export interface PendingLogin {
 }
 
 export interface LoginStore {
+  /** How long a pending sign-in lives. */
+  readonly ttlSeconds: number
   save(state: string, login: PendingLogin): Promise<void>
   /** The pending sign-in, removed in the same step; undefined when unknown or used. */
   consume(state: string): Promise<PendingLogin | undefined>
@@ -28,6 +30,7 @@ export function createLoginStore(deps: {
 }): LoginStore {
   const { redis, keys } = deps
   return {
+    ttlSeconds: deps.ttlSeconds,
     async save(state, login) {
       const ok = await redis.set(
         keys.login(state),

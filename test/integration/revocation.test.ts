@@ -91,6 +91,10 @@ describe('when revocation fails, and what stays in Redis', () => {
     const pendingTtl = await stack.redis.pttl(`${stack.prefix}login:${state}`)
     expect(pendingTtl).toBeGreaterThan(590_000)
     expect(pendingTtl).toBeLessThanOrEqual(600_000)
+    // The anonymous session that carries the browser key lives no longer than the sign-in.
+    const anonymousTtl = await stack.redis.pttl((await storedSession(stack, browser)).key)
+    expect(anonymousTtl).toBeGreaterThan(590_000)
+    expect(anonymousTtl).toBeLessThanOrEqual(600_000)
 
     await signIn(browser, stack.appUrl)
     const { key, grantId } = await storedSession(stack, browser)
