@@ -23,6 +23,8 @@ export interface ProviderConfig {
   contactsUrl: URL
   /** RFC 8707 resource indicator, sent on every authorization and token request. */
   resource: string | undefined
+  /** Extra authorization request parameters (Google: access_type=offline). */
+  authParams: Array<[string, string]>
   /** Exactly `${APP_URL}/auth/callback/<id>`: what the operator registers at the provider. */
   redirectUri: URL
 }
@@ -61,9 +63,12 @@ export function readEnv(env: Env = process.env, dir = process.cwd()): Env {
   try {
     fromFile = parseEnv(readFileSync(join(dir, '.env'), 'utf8')) as Record<string, string>
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT')
+      throw new ConfigError([`.env: cannot read ${join(dir, '.env')} (${code})`])
   }
-  return { ...fromFile, ...env }
+  // A variable set but blank in the environment does not hide the value in .env.
+  return { ...fromFile, ...withoutBlanks(env) }
 }
 
 function isLoopbackHost(hostname: string): boolean {
@@ -76,11 +81,13 @@ function isLoopbackHost(hostname: string): boolean {
 const PROVIDER_ID = /^[a-z][a-z0-9_]{0,31}$/
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-const text = () =>
-  z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') })
+const text = (hint?: string) => {
+  const required = hint ? `is required (${hint})` : 'is required'
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? required : 'must be text') })
     .trim()
-    .min(1, 'is required')
+    .min(1, required)
+}
 
 const absoluteUrl = () =>
   text().transform((value, ctx) => {
@@ -117,12 +124,30 @@ const list = (value: string) =>
     .map((v) => v.trim())
     .filter(Boolean)
 
+/** Secrets are separated by commas only: a space may be part of a secret. */
+const secretList = (value: string) =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean)
+
+/** Express `trust proxy` values: its keywords, IP addresses and CIDR subnets. */
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal'])
+function isProxyAddress(item: string): boolean {
+  const [address = '', prefix, extra] = item.split('/')
+  if (extra !== undefined) return false
+  const family = isIP(address)
+  if (prefix === undefined) return PROXY_KEYWORDS.has(item) || family !== 0
+  const bits = Number(prefix)
+  return /^\d+$/.test(prefix) && family !== 0 && bits <= (family === 4 ? 32 : 128)
+}
+
 const trustProxy = z
   .string()
   .trim()
   .optional()
   .transform((value, ctx): boolean | number | string => {
-    if (value === undefined || value === 'false') return false
+    if (value === undefined || value === 'false' || value === '0') return false
     if (/^\d+$/.test(value)) return Number(value)
     // `true` trusts every X-Forwarded-* header, so any client could spoof its address and
     // scheme (RFC 9700 §4.13): name the hops or the proxy addresses instead.
@@ -134,17 +159,26 @@ const trustProxy = z
       })
       return z.NEVER
     }
-    return value
+    const items = value.split(',').map((v) => v.trim())
+    if (!items.every(isProxyAddress)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must be a hop count, or addresses / subnets / loopback, linklocal, uniquelocal, separated by commas',
+      })
+      return z.NEVER
+    }
+    return items.join(',')
   })
 
-const sessionSecrets = text()
-  .transform(list)
+const sessionSecrets = text('generate one: openssl rand -base64 48')
+  .transform(secretList)
   .refine((secrets) => secrets.every((s) => s.length >= 32), {
     message: 'each secret needs at least 32 characters (generate one: openssl rand -base64 48)',
   })
 
-const encryptionKeys = text()
-  .transform(list)
+const encryptionKeys = text('generate one: openssl rand -base64 32')
+  .transform(secretList)
   .transform((keys, ctx) => {
     const decoded = keys.map((k) => Buffer.from(k, 'base64'))
     if (decoded.some((k, i) => k.length !== 32 || k.toString('base64') !== keys[i])) {
@@ -158,7 +192,23 @@ const encryptionKeys = text()
     return decoded
   })
 
-const SECRET_NAMES = ['SESSION_SECRET', 'TOKEN_ENCRYPTION_KEY']
+const SECRET_NAMES = ['SESSION_SECRET', 'TOKEN_ENCRYPTION_KEY', 'REDIS_URL']
+
+/** Authorization parameters that carry the flow's protections: never from configuration. */
+const PROTECTED_AUTH_PARAMS = new Set([
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'resource',
+  'request',
+  'request_uri',
+  'response_mode',
+])
 
 /**
  * Reads `NAME_FILE` for every secret that may come from a file (Docker and Kubernetes
@@ -208,6 +258,13 @@ function providerSchema(envName: string) {
         message: 'must be an absolute URI (RFC 8707 §2)',
       }),
     [`${envName}_LABEL`]: z.string().trim().optional(),
+    [`${envName}_AUTH_PARAMS`]: z
+      .string()
+      .optional()
+      .transform((v) => [...new URLSearchParams(v ?? '')])
+      .refine((pairs) => pairs.every(([name]) => !PROTECTED_AUTH_PARAMS.has(name)), {
+        message: `may not set ${[...PROTECTED_AUTH_PARAMS].join(', ')} (the app sets those itself)`,
+      }),
   }
 }
 
@@ -328,6 +385,7 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
       contactsApi: values[`${name}_CONTACTS_API`] as 'people',
       contactsUrl: values[`${name}_CONTACTS_URL`] as URL,
       resource: values[`${name}_RESOURCE`] as string | undefined,
+      authParams: values[`${name}_AUTH_PARAMS`] as Array<[string, string]>,
       redirectUri: new URL(`/auth/callback/${id}`, appUrl.origin),
     }
   })

@@ -23,6 +23,10 @@ export const ErrorCode = Object.freeze({
   PROVIDER_UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
   /** The provider rejected our client credentials: an operator problem. */
   CLIENT_MISCONFIGURED: 'CLIENT_MISCONFIGURED',
+  /** The provider answered in a way we cannot use (wrong metadata, an unexpected refusal). */
+  PROVIDER_ERROR: 'PROVIDER_ERROR',
+  /** A refresh returned an ID token for another person (OIDC Core §12.2): sign out. */
+  IDENTITY_MISMATCH: 'IDENTITY_MISMATCH',
   /** The grant is gone (invalid_grant on refresh): the person has to reconnect. */
   GRANT_REVOKED: 'GRANT_REVOKED',
   /** The contacts API did not answer, timed out or answered 5xx. */

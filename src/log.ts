@@ -73,6 +73,19 @@ export function createLogger(options: {
   )
 }
 
+/** A URL without its user and password (REDIS_URL may carry a password). */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (!parsed.username && !parsed.password) return url
+    parsed.username = ''
+    parsed.password = ''
+    return parsed.href
+  } catch {
+    return '[unparseable URL]'
+  }
+}
+
 /** A URL (absolute or path) with the values of credential-bearing parameters replaced. */
 export function redactUrl(url: string): string {
   const queryAt = url.indexOf('?')

@@ -6,7 +6,7 @@ import { createApp } from './app.ts'
 import { createProviders } from './auth/providers.ts'
 import { type Config, ConfigError, loadConfig, readEnv } from './config.ts'
 import { AppError } from './errors.ts'
-import { createLogger, type Logger } from './log.ts'
+import { createLogger, type Logger, withoutCredentials } from './log.ts'
 import { createRedis, type Redis } from './redis.ts'
 import { createServices } from './services.ts'
 
@@ -33,7 +33,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   } catch (err) {
     redis.disconnect()
     throw new Error(
-      `Redis does not answer at ${config.redis.url} (${(err as Error).message}). Start it, or set REDIS_URL.`,
+      `Redis does not answer at ${withoutCredentials(config.redis.url)} (${(err as Error).message}). Start it, or set REDIS_URL.`,
     )
   }
 

@@ -43,17 +43,18 @@ export function createServices(deps: {
     cipher: createCipher(config.tokens.encryptionKeys),
     ttlSeconds: config.session.ttlSeconds,
   })
-  const leaseMs = deps.refreshLeaseMs ?? 5000
+  const timeoutMs = config.http.timeoutSeconds * 1000
+  // The lease outlasts the token call even if no renewal gets through (a blocked event
+  // loop, a Redis hiccup): a live holder never loses it to a second refresh.
+  const leaseMs = deps.refreshLeaseMs ?? timeoutMs + 5000
   const accessTokens = createAccessTokens({
     store: tokens,
-    locks: createRefreshLock({ redis, keys, leaseMs }),
-    redis,
-    keys,
+    locks: createRefreshLock({ redis, keys, log, leaseMs }),
     providers,
     log,
     skewSeconds: config.tokens.refreshSkewSeconds,
-    // Long enough for the holder's token call to time out, plus a crashed holder's lease.
-    waitTimeoutMs: config.http.timeoutSeconds * 1000 + 2 * leaseMs,
+    // A crashed holder's lease running out, then our own token call.
+    waitTimeoutMs: leaseMs + timeoutMs + 1000,
   })
   return {
     keys,

@@ -10,11 +10,11 @@ import type { Request, Response } from 'express'
 import { AppError, ErrorCode } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import { regenerateSession, saveSession } from '../session/session-ops.ts'
+import type { GrantRevoker } from '../tokens/revoke-grant.ts'
 import type { TokenStore } from '../tokens/token-store.ts'
-import type { LoginStore } from './login-store.ts'
+import { loginHref, unknownProvider } from './login-links.ts'
+import { browserFingerprint, type LoginStore } from './login-store.ts'
 import type { ProviderClient } from './provider-client.ts'
-import { loginHref } from './reconnect.ts'
-import { browserFingerprint, unknownProvider } from './start-login.ts'
 
 function loginProblem(code: ErrorCode, message: string, providerId: string): AppError {
   return new AppError(code, message, {
@@ -31,12 +31,12 @@ export function createFinishLogin(deps: {
   providers: ReadonlyMap<string, ProviderClient>
   logins: LoginStore
   tokens: TokenStore
+  revoker: GrantRevoker
   log: Logger
 }) {
   return async function finishLogin(req: Request, res: Response) {
-    // The page behind this URL carries a code and a state: keep both out of caches and
-    // out of Referer headers (RFC 9700 §4.2.4).
-    res.set('Cache-Control', 'no-store')
+    // The URL carries a code and a state: keep both out of Referer headers even if the
+    // app-wide policy changes (RFC 9700 §4.2.4). Caching is off for all of auth/.
     res.set('Referrer-Policy', 'no-referrer')
     const providerId = String(req.params.provider)
     const provider = deps.providers.get(providerId)
@@ -98,6 +98,7 @@ export function createFinishLogin(deps: {
     })
 
     const previousGrant = req.session.grantId
+    const previousUser = req.session.user
     // A new session id at sign-in: an id planted before sign-in is worthless afterwards
     // (session fixation). The browser key survives so other tabs can still finish.
     await regenerateSession(req)
@@ -110,9 +111,15 @@ export function createFinishLogin(deps: {
       email: typeof issued.claims.email === 'string' ? issued.claims.email : undefined,
     }
     await saveSession(req)
-    // The old record is orphaned now. Not revoked: the provider may have handed this
-    // sign-in the same grant, and revoking the old refresh token would end it.
-    if (previousGrant) await deps.tokens.remove(previousGrant)
+    if (previousGrant && previousUser) {
+      const samePerson =
+        previousUser.provider === providerId && previousUser.subject === issued.claims.sub
+      // The same person's old record is dropped, not revoked: the provider may have handed
+      // this sign-in the same grant, and revoking the old refresh token would end it.
+      // Someone else's grant is revoked: nobody could reach it from this app any more.
+      if (samePerson) await deps.tokens.remove(previousGrant)
+      else await deps.revoker.revoke({ grantId: previousGrant, provider: previousUser.provider })
+    }
 
     deps.log.info({ provider: providerId, grantId }, 'signed in')
     res.redirect(303, pending.returnTo)

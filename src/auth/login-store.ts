@@ -1,6 +1,7 @@
 // Pending sign-ins: one Redis record per authorization request, keyed by its `state`, with
 // a short TTL, consumed atomically (GETDEL) so a callback URL works once (RFC 9700 §4.2.4).
 // One record per flow, not one slot per session, so several tabs can sign in at once.
+import { createHash } from 'node:crypto'
 import type { Redis } from '../redis.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 
@@ -13,6 +14,11 @@ export interface PendingLogin {
   /** SHA-256 of the browser key of the session that started it. */
   browser: string
   createdAt: number
+}
+
+/** What a pending sign-in stores of the browser's key: enough to compare, not to reuse. */
+export function browserFingerprint(browserKey: string): string {
+  return createHash('sha256').update(browserKey).digest('base64url')
 }
 
 export interface LoginStore {

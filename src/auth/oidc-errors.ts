@@ -4,7 +4,7 @@
 // the person as a neutral error and logged loudly by the caller.
 import * as client from 'openid-client'
 import { AppError, ErrorCode } from '../errors.ts'
-import { loginHref, reconnectError } from './reconnect.ts'
+import { loginHref, reconnectError } from './login-links.ts'
 
 export type OidcPhase = 'discovery' | 'callback' | 'refresh' | 'revocation'
 
@@ -125,11 +125,20 @@ export function translateOidcError(
       )
     }
   }
-  if (phase === 'discovery' && err instanceof client.ClientError) {
+  // Anything else openid-client throws here is the provider answering in a way we cannot
+  // use: wrong metadata at discovery, or a refusal other than invalid_grant on refresh
+  // (invalid_scope, unauthorized_client, invalid_target…). Not the person's fault.
+  if (
+    err instanceof client.ClientError ||
+    err instanceof client.ResponseBodyError ||
+    err instanceof client.WWWAuthenticateChallengeError
+  ) {
     return new AppError(
-      ErrorCode.PROVIDER_UNAVAILABLE,
-      'The sign-in provider sent a configuration we cannot use. The operators have been told.',
-      { status: 502, title: 'The provider is misconfigured', cause: err },
+      ErrorCode.PROVIDER_ERROR,
+      phase === 'discovery'
+        ? 'The sign-in provider sent a configuration we cannot use. The operators have been told.'
+        : 'The provider refused the request in a way we did not expect. Please try again later.',
+      { status: 502, title: 'The provider sent an unexpected answer', cause: err },
     )
   }
   return err

@@ -5,8 +5,8 @@ import * as client from 'openid-client'
 import type { ProviderConfig } from '../config.ts'
 import { AppError, ErrorCode } from '../errors.ts'
 import type { Logger } from '../log.ts'
+import { loginHref } from './login-links.ts'
 import { type OidcPhase, translateOidcError } from './oidc-errors.ts'
-import { reconnectError } from './reconnect.ts'
 
 /** Tokens as a grant or a refresh returned them. */
 export interface IssuedTokens {
@@ -15,7 +15,8 @@ export interface IssuedTokens {
   idToken: string | undefined
   /** Epoch seconds. */
   expiresAt: number
-  scope: string[]
+  /** Granted scopes; undefined when the response did not say (RFC 6749 §5.1: unchanged). */
+  scope: string[] | undefined
   /** Claims of the ID token, when one came with the response (already validated). */
   claims: client.IDToken | undefined
 }
@@ -28,7 +29,7 @@ export interface ProviderClient {
   exchangeCode(
     callbackQuery: string,
     checks: { state: string; nonce: string; codeVerifier: string; returnTo: string },
-  ): Promise<IssuedTokens & { claims: client.IDToken }>
+  ): Promise<IssuedTokens & { claims: client.IDToken; scope: string[] }>
   refresh(refreshToken: string, expectedSubject: string): Promise<IssuedTokens>
   /** False when the provider has no revocation endpoint (e.g. Microsoft). */
   supportsRevocation(): Promise<boolean>
@@ -68,6 +69,11 @@ export function createProviderClient(
         { err, provider: settings.id, phase },
         `the provider rejected our client credentials: check ${settings.id.toUpperCase()}_CLIENT_SECRET, ` +
           'and that the provider accepts client_secret_basic for this client',
+      )
+    } else if (translated instanceof AppError && translated.code === ErrorCode.PROVIDER_ERROR) {
+      options.log.error(
+        { err, provider: settings.id, phase },
+        'the provider sent an answer we cannot use',
       )
     }
     return translated
@@ -124,7 +130,7 @@ export function createProviderClient(
       refreshToken: tokens.refresh_token,
       idToken: tokens.id_token,
       expiresAt: Math.floor(Date.now() / 1000) + lifetime,
-      scope: (tokens.scope ?? settings.scopes.join(' ')).split(' ').filter(Boolean),
+      scope: tokens.scope?.split(' ').filter(Boolean),
       claims: tokens.claims(),
     }
   }
@@ -146,6 +152,9 @@ export function createProviderClient(
       // OIDC Core §11: offline access is only granted after explicit consent.
       if (settings.scopes.includes('offline_access')) params.prompt = 'consent'
       if (settings.resource) params.resource = settings.resource
+      // Provider-specific extras (Google: access_type=offline). Config refuses any that
+      // would replace one of the parameters above.
+      for (const [name, value] of settings.authParams) params[name] = value
       return client.buildAuthorizationUrl(config, params)
     },
 
@@ -169,7 +178,8 @@ export function createProviderClient(
         )
         const issued = toIssued(tokens)
         if (!issued.claims) throw new client.ClientError('the token response has no ID token')
-        return { ...issued, claims: issued.claims }
+        // No scope in the response: what was asked for was granted (RFC 6749 §5.1).
+        return { ...issued, claims: issued.claims, scope: issued.scope ?? settings.scopes }
       } catch (err) {
         throw fail(err, 'callback', checks.returnTo)
       }
@@ -186,10 +196,16 @@ export function createProviderClient(
       // openid-client checks iss, aud and exp of a refreshed ID token but not that it names
       // the same person (OIDC Core §12.2). Tokens for someone else are never stored.
       if (issued.claims && issued.claims.sub !== expectedSubject) {
-        throw reconnectError(settings.id, {
-          message: 'The provider answered for a different account. Please reconnect.',
-          cause: new Error('ID token subject changed on refresh'),
-        })
+        throw new AppError(
+          ErrorCode.IDENTITY_MISMATCH,
+          'The provider answered for a different account, so you were signed out. Please sign in again.',
+          {
+            status: 403,
+            title: 'Signed out for your safety',
+            action: { label: 'Sign in again', href: loginHref(settings.id) },
+            cause: new Error('ID token subject changed on refresh'),
+          },
+        )
       }
       return issued
     },

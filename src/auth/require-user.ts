@@ -9,8 +9,8 @@ export function requireUser(req: Request, res: Response, next: NextFunction) {
     next()
     return
   }
-  if (req.method === 'GET' && req.accepts(['html', 'json']) === 'html') {
-    res.set('Cache-Control', 'no-store')
+  // `*/*` (curl, fetch) counts as an API client here, as in the error handler.
+  if (req.method === 'GET' && req.accepts(['json', 'html']) === 'html') {
     res.redirect(303, `/login?returnTo=${encodeURIComponent(req.originalUrl)}`)
     return
   }

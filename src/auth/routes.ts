@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts'
 import type { GrantRevoker } from '../tokens/revoke-grant.ts'
 import type { TokenStore } from '../tokens/token-store.ts'
 import { requireCsrf } from '../web/csrf.ts'
+import { noStore } from '../web/no-store.ts'
 import { createFinishLogin } from './finish-login.ts'
 import type { LoginStore } from './login-store.ts'
 import type { ProviderClient } from './provider-client.ts'
@@ -26,6 +27,8 @@ export function createAuthRoutes(deps: {
   const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 10 })
   const { logout, disconnect } = createSignOut(deps)
 
+  // Every answer here carries a state, a code or a fresh session: never cached.
+  router.use(['/login', '/auth/callback', '/logout', '/disconnect'], noStore)
   router.get('/login', createStartLogin(deps))
   router.get('/auth/callback/:provider', createFinishLogin(deps))
   router.post('/logout', form, requireCsrf, logout)

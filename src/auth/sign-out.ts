@@ -5,8 +5,16 @@
 // the grant and keeps the person signed in (and their imported data).
 import type { Request, Response } from 'express'
 import { destroySession } from '../session/session-ops.ts'
-import type { GrantRevoker } from '../tokens/revoke-grant.ts'
+import type { GrantRevoker, RevocationOutcome } from '../tokens/revoke-grant.ts'
 import type { ProviderClient } from './provider-client.ts'
+
+/** The start page tells what happened at the provider when the person needs to act. */
+function noticeFor(event: 'signedout' | 'disconnected', outcome: RevocationOutcome | undefined) {
+  if (outcome === 'unsupported') return `?${event}=local`
+  if (outcome === 'failed') return `?${event}=unconfirmed`
+  if (outcome === 'revoked' && event === 'disconnected') return '?disconnected=revoked'
+  return ''
+}
 
 export function createSignOut(deps: {
   revoker: GrantRevoker
@@ -18,7 +26,8 @@ export function createSignOut(deps: {
 }) {
   async function logout(req: Request, res: Response) {
     const { grantId, user } = req.session
-    if (grantId && user) await deps.revoker.revoke({ grantId, provider: user.provider })
+    const outcome =
+      grantId && user ? await deps.revoker.revoke({ grantId, provider: user.provider }) : undefined
     await destroySession(req)
     res.clearCookie(deps.cookieName, {
       path: '/',
@@ -26,21 +35,19 @@ export function createSignOut(deps: {
       sameSite: 'lax',
       secure: deps.secure,
     })
-    res.set('Cache-Control', 'no-store')
     const provider = user ? deps.providers.get(user.provider) : undefined
     const endSession = await provider?.endSessionUrl(deps.postLogoutRedirectUri)
-    res.redirect(303, endSession?.href ?? '/')
+    res.redirect(303, endSession?.href ?? `/${noticeFor('signedout', outcome)}`)
   }
 
   async function disconnect(req: Request, res: Response) {
     const { grantId, user } = req.session
-    let outcome = 'nothing-stored'
+    let outcome: RevocationOutcome | undefined
     if (grantId && user) {
       outcome = await deps.revoker.revoke({ grantId, provider: user.provider })
       delete req.session.grantId
     }
-    res.set('Cache-Control', 'no-store')
-    res.redirect(303, `/?disconnected=${outcome === 'unsupported' ? 'local' : 'revoked'}`)
+    res.redirect(303, `/${noticeFor('disconnected', outcome) || '?disconnected=done'}`)
   }
 
   return { logout, disconnect }

@@ -2,25 +2,13 @@
 // nonce and PKCE S256 verifier for this one request (RFC 9700 §2.1.1, RFC 7636 §4.2), and
 // remembers them server-side under the state. Only a hash of a per-browser key goes with
 // them, which later proves the callback comes back to the browser that started it.
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Request, Response } from 'express'
 import * as client from 'openid-client'
-import { AppError, ErrorCode } from '../errors.ts'
-import type { LoginStore } from './login-store.ts'
+import { unknownProvider } from './login-links.ts'
+import { browserFingerprint, type LoginStore } from './login-store.ts'
 import type { ProviderClient } from './provider-client.ts'
 import { safeReturnTo } from './return-to.ts'
-
-export function browserFingerprint(browserKey: string): string {
-  return createHash('sha256').update(browserKey).digest('base64url')
-}
-
-export function unknownProvider(): AppError {
-  return new AppError(ErrorCode.UNKNOWN_PROVIDER, 'There is no sign-in provider by that name.', {
-    status: 404,
-    title: 'Unknown provider',
-    action: { label: 'Choose a provider', href: '/login' },
-  })
-}
 
 export function createStartLogin(deps: {
   providers: ReadonlyMap<string, ProviderClient>
@@ -64,7 +52,6 @@ export function createStartLogin(deps: {
       browser: browserFingerprint(req.session.browserKey),
       createdAt: Date.now(),
     })
-    res.set('Cache-Control', 'no-store')
     res.redirect(303, url.href)
   }
 }

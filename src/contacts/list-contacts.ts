@@ -1,15 +1,19 @@
 // Reads all of a person's contacts from their provider, page by page. A 401 for a token we
 // believed valid (revoked early, clock skew, key rotation at the provider) triggers one
 // shared refresh and one retry of that page; a second refusal ends with a clear error.
+
+import { reconnectError } from '../auth/login-links.ts'
 import type { ProviderClient } from '../auth/provider-client.ts'
-import { reconnectError } from '../auth/reconnect.ts'
 import { AppError, ErrorCode } from '../errors.ts'
 import type { AccessTokens, GrantRef } from '../tokens/access-tokens.ts'
 import type { Contact } from './contact.ts'
 import { AccessTokenRejectedError, createPeopleApi, type PeopleApi } from './people-api.ts'
 
-/** 1000 per page: enough for a million contacts, and a stop for a server that loops. */
-const MAX_PAGES = 1000
+/**
+ * At 1000 per page, 30 pages hold 30,000 contacts, more than Google allows in one account
+ * (25,000). The cap bounds the provider calls and the memory one page view can cause.
+ */
+const MAX_PAGES = 30
 
 export interface ContactsReader {
   list(grant: GrantRef): Promise<Contact[]>
@@ -37,6 +41,7 @@ export function createContactsReader(deps: {
       if (!api)
         throw new AppError(ErrorCode.UNKNOWN_PROVIDER, 'That provider is no longer configured.')
       let { accessToken } = await deps.accessTokens.get(grant)
+      // One refresh-and-retry per page: a token may also expire during a long listing.
       let retried = false
       const contacts: Contact[] = []
       const seenTokens = new Set<string>()
@@ -58,15 +63,22 @@ export function createContactsReader(deps: {
           pages--
           continue
         }
+        retried = false
         contacts.push(...page.contacts)
         if (!page.nextPageToken) return contacts
-        if (seenTokens.has(page.nextPageToken)) break
+        if (seenTokens.has(page.nextPageToken)) {
+          throw new AppError(
+            ErrorCode.CONTACTS_BAD_RESPONSE,
+            'Your contacts provider sent the same page twice. Please try again later.',
+            { status: 502, title: 'Unexpected answer from the contacts service' },
+          )
+        }
         seenTokens.add(page.nextPageToken)
         pageToken = page.nextPageToken
       }
       throw new AppError(
         ErrorCode.CONTACTS_BAD_RESPONSE,
-        'Your contacts provider kept sending more pages than we can read. Please try again later.',
+        'Your address book is larger than this app can show at once (30,000 contacts).',
         { status: 502, title: 'Unexpected answer from the contacts service' },
       )
     },

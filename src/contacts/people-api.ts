@@ -3,13 +3,36 @@
 // adapter rules of contacts-apis.md §10); a rejected access token becomes
 // AccessTokenRejectedError so the caller can refresh once and retry once.
 import * as client from 'openid-client'
-import { reconnectError } from '../auth/reconnect.ts'
+import { reconnectError } from '../auth/login-links.ts'
 import { AppError, ErrorCode } from '../errors.ts'
 import type { Contact, ContactEmail, ContactPhone } from './contact.ts'
 
 /** `metadata` is always requested: it is where deletions show up in sync responses. */
 export const PERSON_FIELDS = 'names,emailAddresses,phoneNumbers,organizations,metadata'
 export const PAGE_SIZE = 1000
+/** A full page of 1000 people is a few MB; a body far beyond that is not a People page. */
+const MAX_PAGE_BYTES = 32 * 1024 * 1024
+
+/** The body as text, refusing to hold more than `limit` bytes of it in memory. */
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? 0)
+  if (declared > limit) throw new Error(`body of ${declared} bytes exceeds ${limit}`)
+  const reader = response.body?.getReader()
+  if (!reader) return ''
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel()
+      throw new Error(`body exceeds ${limit} bytes`)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
 
 export class AccessTokenRejectedError extends Error {
   override name = 'AccessTokenRejectedError'
@@ -43,7 +66,9 @@ interface Person {
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined)
-const list = <T>(v: T[] | undefined): T[] => (Array.isArray(v) ? v : [])
+/** The objects of a JSON array; anything else (null, a string) is skipped, not a crash. */
+const list = <T>(v: T[] | undefined): T[] =>
+  Array.isArray(v) ? v.filter((item) => typeof item === 'object' && item !== null) : []
 const primaryFirst = <T extends { metadata?: FieldMetadata }>(items: T[]) =>
   [...items].sort(
     (a, b) => Number(b.metadata?.primary === true) - Number(a.metadata?.primary === true),
@@ -157,7 +182,7 @@ export function createPeopleApi(deps: {
 
       let body: { connections?: Person[]; nextPageToken?: unknown }
       try {
-        body = (await response.json()) as typeof body
+        body = JSON.parse(await readCapped(response, MAX_PAGE_BYTES)) as typeof body
       } catch (err) {
         throw badResponse(err)
       }

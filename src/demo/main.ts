@@ -4,7 +4,7 @@
 // started. Secrets the demo needs are generated for this run.
 import { randomBytes } from 'node:crypto'
 import { loadConfig, readEnv } from '../config.ts'
-import { createLogger } from '../log.ts'
+import { createLogger, withoutCredentials } from '../log.ts'
 import { exitOnSignals, startApp } from '../main.ts'
 import { redisAnswers, startRedisServer } from './redis-server.ts'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demoProviderEnv, startDemoServers } from './stack.ts'
@@ -15,19 +15,20 @@ const AUTHORIZATION_PORT = 4000
 const CONTACTS_PORT = 4001
 const APP_URL = `http://localhost:${APP_PORT}`
 
+/** REDIS_URL (or the default) when something answers there; otherwise a private one. */
 async function ensureRedis(url: string | undefined) {
   const wanted = url ?? 'redis://127.0.0.1:6379'
   if (await redisAnswers(wanted)) return { url: wanted, stop: async () => {} }
-  if (url) throw new Error(`REDIS_URL is ${url}, but nothing answers there.`)
+  const shown = withoutCredentials(wanted)
   try {
     const server = await startRedisServer()
     console.error(
-      `No Redis on ${wanted}: started a private redis-server (no persistence) on ${server.url}.`,
+      `No Redis answers on ${shown}: started a private redis-server (no persistence) on ${server.url}.`,
     )
     return server
   } catch (err) {
     throw new Error(
-      `The demo needs Redis. Nothing answers on ${wanted}, and a private one could not be started: ` +
+      `The demo needs Redis. Nothing answers on ${shown}, and a private one could not be started: ` +
         `${(err as Error).message}. Install redis-server (apt-get install redis-server, brew install redis) ` +
         'or point REDIS_URL at a running Redis.',
     )
@@ -36,7 +37,7 @@ async function ensureRedis(url: string | undefined) {
 
 async function main() {
   const env = readEnv()
-  const redis = await ensureRedis(env.REDIS_URL)
+  const redis = await ensureRedis(env.REDIS_URL?.trim() || undefined)
   const demo = await startDemoServers({
     client: {
       clientId: DEMO_CLIENT_ID,

@@ -1,12 +1,13 @@
-// express-session on Redis (connect-redis 8.1, the last line that takes an ioredis client).
+// express-session on Redis (connect-redis 8.1, the last line that takes an ioredis client;
+// store.ts adds what it lacks).
 // The browser only ever holds a signed, opaque session id.
-import { RedisStore } from 'connect-redis'
 import type { RequestHandler } from 'express'
 import session from 'express-session'
 import type { Config } from '../config.ts'
 import { storeUnavailable } from '../errors.ts'
 import type { Redis } from '../redis.ts'
 import type { RedisKeys } from '../redis-keys.ts'
+import { SessionStore } from './store.ts'
 
 export function createSessionMiddleware(deps: {
   config: Pick<Config, 'session'>
@@ -17,10 +18,10 @@ export function createSessionMiddleware(deps: {
   const handler = session({
     name: config.session.cookieName,
     secret: config.session.secrets, // the first signs, all verify: rotation without logouts
-    store: new RedisStore({
+    store: new SessionStore({
       client: redis,
       prefix: keys.sessionPrefix,
-      ttl: config.session.ttlSeconds,
+      ttlSeconds: config.session.ttlSeconds,
     }),
     resave: false, // never write back an unchanged session (it would race with others)
     saveUninitialized: false, // no session, and no cookie, until there is something to keep

@@ -1,18 +1,19 @@
 // The one way to get a usable access token for a grant. Web requests and background jobs
 // all call get(); it returns the stored token while it is valid for longer than the skew
 // window and otherwise refreshes it, once:
-//   - within this process, concurrent callers share one promise (single flight);
+//   - within this process, callers share one promise (single flight) per grant and per
+//     refused token;
 //   - across processes, one caller holds a Redis lease (refresh-lock.ts) and re-reads the
 //     record after taking it, because another process may have refreshed already; the
-//     others wait for the record's version to change instead of refreshing again.
+//     others wait until the record moves past the version they saw, the holder reports a
+//     failure, or the lease is gone.
 // With rotating refresh tokens a second refresh would present a used token and the
 // provider would revoke the whole grant (RFC 9700 §4.14.2), logging the person out.
+import { reconnectError } from '../auth/login-links.ts'
 import type { ProviderClient } from '../auth/provider-client.ts'
-import { reconnectError } from '../auth/reconnect.ts'
-import { AppError, ErrorCode } from '../errors.ts'
+import { AppError, ErrorCode, storeUnavailable } from '../errors.ts'
 import type { Logger } from '../log.ts'
-import type { Redis } from '../redis.ts'
-import type { RedisKeys } from '../redis-keys.ts'
+import { isRedisUnavailable } from '../redis.ts'
 import type { Lease, RefreshLock } from './refresh-lock.ts'
 import type { TokenRecord, TokenSet, TokenStore } from './token-store.ts'
 
@@ -24,9 +25,9 @@ export interface GrantRef {
 
 export interface AccessTokens {
   /**
-   * A token record whose access token is usable now. `rejected` is an access token the
-   * resource server refused although we believed it valid: it forces one refresh, shared
-   * with everyone else who saw the same rejection.
+   * A token record whose access token is usable: valid beyond the skew window and not the
+   * `rejected` one. `rejected` is an access token the resource server refused although we
+   * believed it valid; it forces one refresh, shared with everyone who saw the same refusal.
    */
   get(grant: GrantRef, options?: { rejected?: string }): Promise<TokenRecord>
 }
@@ -34,15 +35,11 @@ export interface AccessTokens {
 export interface AccessTokensOptions {
   store: TokenStore
   locks: RefreshLock
-  redis: Redis
-  keys: RedisKeys
   providers: ReadonlyMap<string, ProviderClient>
   log: Logger
   skewSeconds: number
   /** How long a caller waits for another process's refresh before giving up. */
   waitTimeoutMs: number
-  /** How long waiters are told about a failed refresh (they fail fast instead of piling on). */
-  failureMemoMs?: number
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -55,18 +52,32 @@ function refreshTimedOut(): AppError {
   )
 }
 
-interface FailureNote {
-  at: number
-  code: ErrorCode
+/** What a waiter says when the attempt it waited on failed in another process. */
+function failedElsewhere(code: string): AppError {
+  if (code === ErrorCode.PROVIDER_UNAVAILABLE) return refreshTimedOut()
+  return new AppError(
+    ErrorCode.PROVIDER_ERROR,
+    'The provider could not renew access. Please try again later.',
+    { status: 502, title: 'Could not renew access' },
+  )
 }
 
 export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
-  const { store, locks, redis, keys, providers, log } = options
-  const failureMemoMs = options.failureMemoMs ?? 2000
+  const { store, locks, providers, log } = options
   const inFlight = new Map<string, Promise<TokenRecord>>()
 
-  const usable = (record: TokenRecord, rejected: string | undefined) =>
-    record.accessToken !== rejected && record.expiresAt - options.skewSeconds > Date.now() / 1000
+  /** Valid for longer than the skew, which never exceeds half the token's lifetime (a
+   *  provider issuing 60-second tokens must not make every request refresh). */
+  function usable(record: TokenRecord, rejected: string | undefined): boolean {
+    if (record.accessToken === rejected) return false
+    const lifetime = record.expiresAt - (record.refreshedAt ?? record.createdAt)
+    const skew = Math.min(options.skewSeconds, lifetime / 2)
+    return record.expiresAt - skew > Date.now() / 1000
+  }
+
+  /** Someone refreshed since we looked, or the record is good as it is. */
+  const fresh = (record: TokenRecord, seen: TokenRecord, rejected: string | undefined) =>
+    usable(record, rejected) || (record.version !== seen.version && record.accessToken !== rejected)
 
   async function load({ grantId, provider }: GrantRef): Promise<TokenRecord> {
     const record = await store.load(grantId)
@@ -74,21 +85,77 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     return record
   }
 
-  async function refreshHoldingLease(
+  /**
+   * Writes the refreshed tokens. The provider has already rotated the refresh token, so
+   * losing this write would lose the grant: retry while Redis hiccups, and after a timeout
+   * check whether the write landed after all.
+   */
+  async function storeRefreshed(
     grant: GrantRef,
-    record: TokenRecord,
-    lease: Lease,
+    from: TokenRecord,
+    next: TokenSet,
   ): Promise<TokenRecord> {
-    const { grantId } = grant
+    let lastError: unknown
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const saved = await store.update(grant.grantId, from.version, next)
+        if (saved) return saved
+        // Someone wrote first (a lapsed lease) or the person signed out meanwhile.
+        log.warn({ grantId: grant.grantId }, 'refreshed tokens lost the compare-and-set')
+        return load(grant)
+      } catch (err) {
+        if (!isRedisUnavailable(err)) throw err
+        lastError = err
+        const current = await store.load(grant.grantId).catch(() => undefined)
+        if (current?.accessToken === next.accessToken) return current
+        await sleep(100 * (attempt + 1))
+      }
+    }
+    log.error(
+      { err: lastError, grantId: grant.grantId },
+      'refreshed tokens could not be stored; the grant may need reconnecting',
+    )
+    throw storeUnavailable(lastError)
+  }
+
+  async function refreshHoldingLease(grant: GrantRef, record: TokenRecord, lease: Lease) {
     const provider = providers.get(record.provider)
     if (!record.refreshToken || !provider) {
-      await store.remove(grantId)
+      await store.remove(grant.grantId)
       throw reconnectError(record.provider)
     }
     const keepAlive = lease.keepAlive()
     try {
-      const issued = await provider.refresh(record.refreshToken, record.subject)
-      const next: TokenSet = {
+      let issued: Awaited<ReturnType<ProviderClient['refresh']>>
+      try {
+        issued = await provider.refresh(record.refreshToken, record.subject)
+      } catch (err) {
+        const code = err instanceof AppError ? err.code : ErrorCode.INTERNAL
+        if (code === ErrorCode.GRANT_REVOKED || code === ErrorCode.IDENTITY_MISMATCH) {
+          // Final (revoked, expired, reused, or answered for someone else): drop the
+          // tokens, keep the person's data, never retry.
+          await store.remove(grant.grantId)
+          if (code === ErrorCode.IDENTITY_MISMATCH) {
+            log.error(
+              { err, grantId: grant.grantId },
+              'refresh returned an ID token for another subject',
+            )
+          } else {
+            log.info(
+              { grantId: grant.grantId, provider: record.provider },
+              'grant revoked or expired at the provider',
+            )
+          }
+          throw err
+        }
+        log.warn(
+          { err, grantId: grant.grantId, provider: record.provider },
+          'token refresh failed; tokens kept',
+        )
+        await lease.fail(code).catch(() => {})
+        throw err
+      }
+      const saved = await storeRefreshed(grant, record, {
         provider: record.provider,
         subject: record.subject,
         accessToken: issued.accessToken,
@@ -97,86 +164,56 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         refreshToken: issued.refreshToken ?? record.refreshToken,
         idToken: issued.idToken ?? record.idToken,
         expiresAt: issued.expiresAt,
-        scope: issued.scope,
+        // RFC 6749 §5.1: no scope in the response means the scope is unchanged.
+        scope: issued.scope ?? record.scope,
         createdAt: record.createdAt,
         refreshedAt: Math.floor(Date.now() / 1000),
-      }
-      const saved = await store.update(grantId, record.version, next)
-      if (saved) {
-        log.info({ grantId, provider: record.provider }, 'tokens refreshed')
-        return saved
-      }
-      // Only possible when our lease lapsed and someone else wrote first: theirs is newer.
-      log.warn({ grantId }, 'refreshed tokens lost the compare-and-set; using the newer record')
-      return load(grant)
-    } catch (err) {
-      if (err instanceof AppError && err.code === ErrorCode.GRANT_REVOKED) {
-        // invalid_grant is final (revoked, expired or reused): drop the tokens, keep the
-        // person's data, and ask them to reconnect. Never retry it.
-        await store.remove(grantId)
-        log.info({ grantId, provider: record.provider }, 'grant revoked or expired at the provider')
-        throw reconnectError(record.provider)
-      }
-      log.warn({ err, grantId, provider: record.provider }, 'token refresh failed; tokens kept')
-      const code = err instanceof AppError ? err.code : ErrorCode.INTERNAL
-      const note: FailureNote = { at: Date.now(), code }
-      await redis
-        .set(keys.refreshFailure(grantId), JSON.stringify(note), 'PX', failureMemoMs)
-        .catch(() => {})
-      throw err
+      })
+      log.info({ grantId: grant.grantId, provider: record.provider }, 'tokens refreshed')
+      return saved
     } finally {
       keepAlive.stop()
     }
   }
 
-  /** Waits for another process's refresh. Undefined: the lease is gone, try to take it. */
+  /** Waits for the lease holder's outcome. Undefined: the lease is free, try to take it. */
   async function awaitOtherRefresh(
     grant: GrantRef,
+    seen: TokenRecord,
     rejected: string | undefined,
-    since: number,
     deadline: number,
   ): Promise<TokenRecord | undefined> {
+    const holder = await locks.holder(grant.grantId)
+    if (!holder) return undefined
     let interval = 20
     while (Date.now() < deadline) {
       await sleep(interval)
       interval = Math.min(interval * 1.5, 200)
       const record = await load(grant)
-      if (usable(record, rejected)) return record
-      const raw = await redis.get(keys.refreshFailure(grant.grantId))
-      const note = raw ? (JSON.parse(raw) as FailureNote) : undefined
-      if (note && note.at >= since) {
-        throw note.code === ErrorCode.PROVIDER_UNAVAILABLE
-          ? refreshTimedOut()
-          : new AppError(
-              note.code,
-              'The provider could not renew access. Please try again later.',
-              {
-                status: 502,
-                title: 'Could not renew access',
-              },
-            )
-      }
-      if (!(await locks.isHeld(grant.grantId))) return undefined
+      if (fresh(record, seen, rejected)) return record
+      const failure = await locks.failureOf(grant.grantId, holder)
+      if (failure) throw failedElsewhere(failure)
+      // Finished without a new record, crashed (its lease ran out) or replaced.
+      if ((await locks.holder(grant.grantId)) !== holder) return undefined
     }
     return undefined
   }
 
-  async function refreshShared(grant: GrantRef, rejected: string | undefined) {
-    const since = Date.now()
-    const deadline = since + options.waitTimeoutMs
+  async function refreshShared(grant: GrantRef, seen: TokenRecord, rejected: string | undefined) {
+    const deadline = Date.now() + options.waitTimeoutMs
     while (Date.now() < deadline) {
       const lease = await locks.acquire(grant.grantId)
       if (lease) {
         try {
           // Re-read under the lease: another process may have refreshed meanwhile.
           const record = await load(grant)
-          if (usable(record, rejected)) return record
+          if (fresh(record, seen, rejected)) return record
           return await refreshHoldingLease(grant, record, lease)
         } finally {
           await lease.release().catch(() => {})
         }
       }
-      const record = await awaitOtherRefresh(grant, rejected, since, deadline)
+      const record = await awaitOtherRefresh(grant, seen, rejected, deadline)
       if (record) return record
     }
     // Waiting too long is not a reason to end the session: the tokens stay.
@@ -187,10 +224,13 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     async get(grant, { rejected } = {}) {
       const record = await load(grant)
       if (usable(record, rejected)) return record
-      let shared = inFlight.get(grant.grantId)
+      // Callers refused different tokens must not share: one of them would get back the
+      // very token that was refused. They still meet at the Redis lease.
+      const key = `${grant.grantId}\u0000${rejected ?? ''}`
+      let shared = inFlight.get(key)
       if (!shared) {
-        shared = refreshShared(grant, rejected).finally(() => inFlight.delete(grant.grantId))
-        inFlight.set(grant.grantId, shared)
+        shared = refreshShared(grant, record, rejected).finally(() => inFlight.delete(key))
+        inFlight.set(key, shared)
       }
       return shared
     },

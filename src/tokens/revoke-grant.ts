@@ -22,23 +22,30 @@ export function createGrantRevoker(deps: {
   return {
     async revoke(grant) {
       const record = await store.load(grant.grantId)
-      let outcome: RevocationOutcome = 'nothing-stored'
       const provider = providers.get(grant.provider)
+      let outcome: RevocationOutcome = 'nothing-stored'
       try {
         if (record && provider) {
-          if (!(await provider.supportsRevocation())) {
-            outcome = 'unsupported'
-          } else {
-            if (record.refreshToken) await provider.revoke(record.refreshToken, 'refresh_token')
-            await provider.revoke(record.accessToken, 'access_token').catch((err: unknown) => {
-              // JWT access tokens cannot be revoked at oidc-provider (unsupported_token_type);
-              // they expire on their own and the grant behind them is already gone.
-              log.debug({ err, provider: grant.provider }, 'access token not revoked')
+          outcome = (await provider.supportsRevocation()) ? 'revoked' : 'unsupported'
+        }
+        if (record && provider && outcome === 'revoked') {
+          if (record.refreshToken) {
+            await provider.revoke(record.refreshToken, 'refresh_token').catch((err: unknown) => {
+              outcome = 'failed'
+              log.warn(
+                { err, provider: grant.provider },
+                'token revocation failed; forgetting the tokens anyway',
+              )
             })
-            outcome = 'revoked'
           }
+          // Tried even when the refresh token's revocation failed. JWT access tokens cannot
+          // be revoked at oidc-provider (unsupported_token_type): they expire on their own.
+          await provider.revoke(record.accessToken, 'access_token').catch((err: unknown) => {
+            log.debug({ err, provider: grant.provider }, 'access token not revoked')
+          })
         }
       } catch (err) {
+        // Discovery failed: the provider cannot be asked at all.
         outcome = 'failed'
         log.warn(
           { err, provider: grant.provider },

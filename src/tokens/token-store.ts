@@ -37,20 +37,35 @@ export interface TokenStore {
   remove(grantId: string): Promise<void>
 }
 
-// KEYS[1] record; ARGV: expected version, sealed data, ttl ms. 1 = written, 0 = lost the race.
+// Each record also keeps `c`, the epoch ms after which it is useless (its access token's
+// expiry when there is no refresh token; absent otherwise), so a touch never keeps it
+// longer than that.
+
+// KEYS[1] record; ARGV: expected version, sealed data, ttl ms, cap ms (0 = none).
+// 1 = written, 0 = lost the race.
 const COMPARE_AND_SET = `
 local current = redis.call('HGET', KEYS[1], 'v')
 if current ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2])
+if ARGV[4] ~= '0' then redis.call('HSET', KEYS[1], 'c', ARGV[4]) else redis.call('HDEL', KEYS[1], 'c') end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `
-// KEYS[1] record; ARGV: sealed data, ttl ms. 1 = created, 0 = already there.
+// KEYS[1] record; ARGV: sealed data, ttl ms, cap ms (0 = none). 1 = created, 0 = exists.
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'v', '1', 'd', ARGV[1])
+if ARGV[3] ~= '0' then redis.call('HSET', KEYS[1], 'c', ARGV[3]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
+`
+// KEYS[1] record; ARGV: ttl ms, now ms.
+const TOUCH = `
+local cap = tonumber(redis.call('HGET', KEYS[1], 'c') or '0')
+local ttl = tonumber(ARGV[1])
+if cap > 0 then ttl = math.min(ttl, cap - tonumber(ARGV[2])) end
+if ttl <= 0 then return redis.call('DEL', KEYS[1]) end
+return redis.call('PEXPIRE', KEYS[1], ttl)
 `
 
 export function createTokenStore(deps: {
@@ -62,18 +77,26 @@ export function createTokenStore(deps: {
   ttlSeconds: number
 }): TokenStore {
   const { redis, keys, cipher, log } = deps
-  const ttlMs = (tokens: TokenSet) => {
-    const sessionTtl = deps.ttlSeconds * 1000
-    // Without a refresh token the record is useless once the access token expires.
-    if (tokens.refreshToken) return sessionTtl
-    return Math.max(1000, Math.min(sessionTtl, tokens.expiresAt * 1000 - Date.now()))
-  }
+  const sessionTtl = deps.ttlSeconds * 1000
+  // Without a refresh token the record is useless once the access token expires.
+  const cap = (tokens: TokenSet) => (tokens.refreshToken ? 0 : tokens.expiresAt * 1000)
+  const ttlMs = (tokens: TokenSet) =>
+    tokens.refreshToken
+      ? sessionTtl
+      : Math.max(1000, Math.min(sessionTtl, cap(tokens) - Date.now()))
   const seal = (key: string, tokens: TokenSet) => cipher.seal(JSON.stringify(tokens), key)
 
   return {
     async create(grantId, tokens) {
       const key = keys.tokens(grantId)
-      const created = await redis.eval(CREATE, 1, key, seal(key, tokens), ttlMs(tokens))
+      const created = await redis.eval(
+        CREATE,
+        1,
+        key,
+        seal(key, tokens),
+        ttlMs(tokens),
+        cap(tokens),
+      )
       if (created !== 1) throw new Error('token record already exists')
       return { ...tokens, version: 1 }
     },
@@ -102,12 +125,13 @@ export function createTokenStore(deps: {
         String(version),
         seal(key, tokens),
         ttlMs(tokens),
+        cap(tokens),
       )
       return written === 1 ? { ...tokens, version: version + 1 } : undefined
     },
 
     async touch(grantId) {
-      await redis.pexpire(keys.tokens(grantId), deps.ttlSeconds * 1000)
+      await redis.eval(TOUCH, 1, keys.tokens(grantId), sessionTtl, Date.now())
     },
 
     async remove(grantId) {

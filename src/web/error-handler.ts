@@ -16,9 +16,11 @@ import { isRedisUnavailable } from '../redis.ts'
 function normalize(err: unknown): unknown {
   if (err instanceof AppError) return err
   if (isRedisUnavailable(err)) return storeUnavailable(err)
-  // body-parser and friends mark client mistakes with a 4xx status (http-errors).
-  const status = (err as { status?: unknown })?.status
-  if (typeof status === 'number' && status >= 400 && status < 500) {
+  // body-parser and friends mark client mistakes with http-errors: a 4xx status and
+  // expose = true. (Upstream errors with a status, such as openid-client's, are not ours to
+  // blame on the client; they are translated where they are thrown.)
+  const { status, expose } = (err ?? {}) as { status?: unknown; expose?: unknown }
+  if (expose === true && typeof status === 'number' && status >= 400 && status < 500) {
     return new AppError(ErrorCode.BAD_REQUEST, 'The request could not be read.', {
       status,
       title: 'Bad request',

@@ -163,7 +163,7 @@ describe('when the grant ends at the provider', () => {
     expect(again.status).toBe(200)
   })
 
-  it('when a refreshed ID token names another person, then the tokens are dropped and the person must reconnect', async () => {
+  it('when a refreshed ID token names another person, then the tokens are dropped and the person is signed out', async () => {
     const bob = new Browser()
     const bobTokens: string[] = []
     stack.tamper = async (request, real) => {
@@ -186,7 +186,15 @@ describe('when the grant ends at the provider', () => {
       const body = (await response.json()) as Record<string, unknown>
       return Response.json({ ...body, id_token: bobIdToken }, { status: response.status })
     }
-    await expectReconnectPage(browser)
+    const { grantId } = await storedSession(stack, browser)
+    const page = await resourceOn(browser, 0)
+    expect(page.status).toBe(403)
+    expect(page.body).toContain('The provider answered for a different account')
+    expect(page.body).not.toContain('Sign out') // no longer signed in
+    expect(await stack.redis.exists(`${stack.prefix}tok:${grantId}`)).toBe(0)
+    const after = await resourceOn(browser, 0)
+    expect(after.status).toBe(303)
+    expect(after.location).toContain('/login')
   })
 })
 

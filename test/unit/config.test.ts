@@ -132,9 +132,48 @@ describe('a valid environment', () => {
     )
   })
 
-  it('when TRUST_PROXY names proxy addresses, then they are passed on as given', () => {
-    const config = loadConfig(httpsEnv({ TRUST_PROXY: '10.0.0.0/8, loopback' }))
-    expect(config.trustProxy).toBe('10.0.0.0/8, loopback')
+  it('when TRUST_PROXY names proxy addresses, then they are passed on', () => {
+    const config = loadConfig(httpsEnv({ TRUST_PROXY: '10.0.0.0/8, loopback, ::1' }))
+    expect(config.trustProxy).toBe('10.0.0.0/8,loopback,::1')
+  })
+
+  it('when TRUST_PROXY is neither a hop count nor addresses, then it is refused before Express sees it', () => {
+    for (const value of ['yes', 'TRUE', '10.0.0.0/99', 'proxy.example', '1.2.3.4/8/1']) {
+      expect(named(configErrorOf(httpsEnv({ TRUST_PROXY: value })))).toEqual(['TRUST_PROXY'])
+    }
+  })
+
+  it('when TRUST_PROXY is 0 with an https APP_URL, then it is refused (no hop would be trusted)', () => {
+    expect(named(configErrorOf(httpsEnv({ TRUST_PROXY: '0' })))).toEqual(['TRUST_PROXY'])
+  })
+
+  it('when a secret holds a space, then it stays one secret (only commas separate)', () => {
+    const secret = 'a secret with spaces that is long enough!!'
+    expect(loadConfig(validEnv({ SESSION_SECRET: secret })).session.secrets).toEqual([secret])
+  })
+
+  it('when the encryption key is missing, then the message says how to make one', () => {
+    const env = validEnv({ TOKEN_ENCRYPTION_KEY: undefined })
+    expect(configErrorOf(env).problems.join('\n')).toContain('openssl rand -base64 32')
+  })
+
+  it('when X_AUTH_PARAMS adds provider extras, then they are kept, and protected parameters are refused', () => {
+    const config = loadConfig(
+      validEnv({ DEMO_AUTH_PARAMS: 'access_type=offline&include_granted_scopes=true' }),
+    )
+    expect(config.providers[0]?.authParams).toEqual([
+      ['access_type', 'offline'],
+      ['include_granted_scopes', 'true'],
+    ])
+    for (const value of [
+      'state=x',
+      'redirect_uri=https://evil.example',
+      'code_challenge_method=plain',
+    ]) {
+      expect(named(configErrorOf(validEnv({ DEMO_AUTH_PARAMS: value })))).toEqual([
+        'DEMO_AUTH_PARAMS',
+      ])
+    }
   })
 
   it('when APP_URL is http on 127.0.0.1 or [::1], then it counts as local http', () => {

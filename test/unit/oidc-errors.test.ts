@@ -225,9 +225,18 @@ describe('other failures', () => {
     }
   })
 
-  it('when discovery returns unusable metadata, then it is PROVIDER_UNAVAILABLE 502, not retryable', () => {
+  it('when discovery returns unusable metadata, then it is PROVIDER_ERROR 502, not retryable', () => {
     const err = translated(clientError('OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED'), 'discovery')
-    expect(err).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', status: 502, retryable: false })
+    expect(err).toMatchObject({ code: 'PROVIDER_ERROR', status: 502, retryable: false })
+  })
+
+  it('when a refresh is refused with an error other than invalid_grant, then it is PROVIDER_ERROR 502, not a client mistake', () => {
+    for (const code of ['invalid_scope', 'unauthorized_client', 'invalid_target']) {
+      expect(translated(bodyError(code), 'refresh')).toMatchObject({
+        code: 'PROVIDER_ERROR',
+        status: 502,
+      })
+    }
   })
 
   it('when an AppError is translated, then it is returned as it is', () => {
@@ -235,8 +244,10 @@ describe('other failures', () => {
     expect(translateOidcError(appError, 'callback', 'demo')).toBe(appError)
   })
 
-  it('when revocation is refused with an OAuth error, then the original error is returned for the caller to log', () => {
+  it('when revocation is refused with an OAuth error, then it is PROVIDER_ERROR, keeping the cause for the log', () => {
     const err = bodyError('unsupported_token_type')
-    expect(translateOidcError(err, 'revocation', 'demo')).toBe(err)
+    const result = translated(err, 'revocation')
+    expect(result).toMatchObject({ code: 'PROVIDER_ERROR', status: 502 })
+    expect((result as Error).cause).toBe(err)
   })
 })

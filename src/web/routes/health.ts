@@ -2,11 +2,13 @@
 // says it can serve (Redis answers). Neither touches a session.
 import express, { type Router } from 'express'
 import type { Redis } from '../../redis.ts'
+import { noStore } from '../no-store.ts'
 
 export function createHealthRoutes(deps: { redis: Redis }): Router {
   const router = express.Router()
+  router.use(['/healthz', '/readyz'], noStore)
   router.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok' })
+    res.json({ status: 'ok' })
   })
   router.get('/readyz', async (_req, res) => {
     const ready = await deps.redis
@@ -15,7 +17,6 @@ export function createHealthRoutes(deps: { redis: Redis }): Router {
       .catch(() => false)
     res
       .status(ready ? 200 : 503)
-      .set('Cache-Control', 'no-store')
       .json({ status: ready ? 'ready' : 'unavailable', redis: ready ? 'ok' : 'down' })
   })
   return router

@@ -1,5 +1,5 @@
-// Where "sign in again" and "reconnect" buttons lead, and the one error that asks a
-// signed-in person to authorize the app again.
+// Where "sign in", "sign in again" and "reconnect" buttons lead, and the errors that
+// offer them.
 import { AppError, ErrorCode } from '../errors.ts'
 
 export function loginHref(providerId?: string, returnTo?: string): string {
@@ -25,4 +25,12 @@ export function reconnectError(
       cause: options.cause,
     },
   )
+}
+
+export function unknownProvider(): AppError {
+  return new AppError(ErrorCode.UNKNOWN_PROVIDER, 'There is no sign-in provider by that name.', {
+    status: 404,
+    title: 'Unknown provider',
+    action: { label: 'Choose a provider', href: '/login' },
+  })
 }
