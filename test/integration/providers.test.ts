@@ -18,12 +18,27 @@ beforeAll(async () => {
       BACKUP_CONTACTS_URL: demo.contactsUrl,
       BACKUP_RESOURCE: demo.contactsAudience,
       BACKUP_LABEL: 'Backup Provider',
+      BACKUP_AUTH_PARAMS: 'access_type=offline&include_granted_scopes=true',
     }),
   })
 })
 afterAll(() => stack?.close())
 
 describe('choosing a provider', () => {
+  it('when a provider has extra authorization parameters, then they go with its requests only', async () => {
+    const browser = new Browser()
+    const backup = new URL(
+      String((await browser.request(`${stack.appUrl}/login?provider=backup`)).location),
+    )
+    expect(backup.searchParams.get('access_type')).toBe('offline')
+    expect(backup.searchParams.get('include_granted_scopes')).toBe('true')
+    expect(backup.searchParams.get('code_challenge_method')).toBe('S256')
+    const demo = new URL(
+      String((await browser.request(`${stack.appUrl}/login?provider=demo`)).location),
+    )
+    expect(demo.searchParams.has('access_type')).toBe(false)
+  })
+
   it('when several providers are configured and none is named, then /login shows a chooser that keeps returnTo', async () => {
     const browser = new Browser()
     const page = await browser.follow(`${stack.appUrl}/resource`)

@@ -146,3 +146,25 @@ describe('compare-and-set updates', () => {
     expect(ttl).toBeLessThanOrEqual(30_000)
   })
 })
+
+describe('keeping records alive', () => {
+  it('when a record with a refresh token is touched, then it lives the session lifetime again', async () => {
+    const store = storeWith(newKey())
+    const id = grant()
+    await store.create(id, tokens())
+    await redis.pexpire(keys.tokens(id), 5000)
+    await store.touch(id)
+    expect(await redis.pttl(keys.tokens(id))).toBeGreaterThan(3_500_000)
+  })
+
+  it('when a record without a refresh token is touched, then it still ends when its access token does', async () => {
+    const store = storeWith(newKey())
+    const id = grant()
+    await store.create(
+      id,
+      tokens({ refreshToken: undefined, expiresAt: Math.floor(Date.now() / 1000) + 30 }),
+    )
+    await store.touch(id)
+    expect(await redis.pttl(keys.tokens(id))).toBeLessThanOrEqual(30_000)
+  })
+})

@@ -184,6 +184,32 @@ describe('listPage: the request', () => {
   })
 })
 
+describe('listPage: malformed entries', () => {
+  it('when the list holds null or non-object entries, then they are skipped instead of failing the page', async () => {
+    const { api } = peopleApi(() =>
+      json({
+        connections: [
+          null,
+          'x',
+          7,
+          { resourceName: 'people/c1', names: [null, { displayName: 'One' }] },
+        ],
+      }),
+    )
+    const page = await api.listPage('access-token-1')
+    expect(page.contacts.map(displayName)).toEqual(['One'])
+  })
+
+  it('when the body is larger than any real page, then it is refused as unreadable', async () => {
+    const { api } = peopleApi(
+      () => new Response('{}', { headers: { 'content-length': String(64 * 1024 * 1024) } }),
+    )
+    await expect(api.listPage('access-token-1')).rejects.toMatchObject({
+      code: 'CONTACTS_BAD_RESPONSE',
+    })
+  })
+})
+
 describe('listPage: the answer', () => {
   it('when the page holds connections, then they are mapped, those without resourceName skipped, and paging data kept', async () => {
     const { api } = peopleApi(() =>
