@@ -49,6 +49,15 @@ export function isInvalidGrant(err: unknown): boolean {
   return err instanceof client.ResponseBodyError && err.error === 'invalid_grant'
 }
 
+/** openid-client rejected a response, or the provider answered with an OAuth error. */
+function isProtocolError(err: unknown): boolean {
+  return (
+    err instanceof client.ClientError ||
+    err instanceof client.ResponseBodyError ||
+    err instanceof client.WWWAuthenticateChallengeError
+  )
+}
+
 /** A safe rendering of an error code the provider sent back (it is attacker-controlled). */
 function errorCodeOf(value: string): string {
   return /^[\w.-]{1,64}$/.test(value) ? value : 'unknown_error'
@@ -108,11 +117,7 @@ export function translateOidcError(
         },
       )
     }
-    if (
-      err instanceof client.ClientError ||
-      err instanceof client.ResponseBodyError ||
-      err instanceof client.WWWAuthenticateChallengeError
-    ) {
+    if (isProtocolError(err)) {
       return new AppError(
         ErrorCode.LOGIN_INVALID_RESPONSE,
         'The sign-in response could not be verified, so it was rejected. Please start again.',
@@ -128,11 +133,7 @@ export function translateOidcError(
   // Anything else openid-client throws here is the provider answering in a way we cannot
   // use: wrong metadata at discovery, or a refusal other than invalid_grant on refresh
   // (invalid_scope, unauthorized_client, invalid_target…). Not the person's fault.
-  if (
-    err instanceof client.ClientError ||
-    err instanceof client.ResponseBodyError ||
-    err instanceof client.WWWAuthenticateChallengeError
-  ) {
+  if (isProtocolError(err)) {
     return new AppError(
       ErrorCode.PROVIDER_ERROR,
       phase === 'discovery'
