@@ -3,6 +3,7 @@
 // AppErrors that are marked exposable show their message; everything else is a generic
 // 500 page, never a stack trace or an upstream body.
 import type { NextFunction, Request, Response } from 'express'
+import { safeReturnTo } from '../auth/return-to.ts'
 import {
   AppError,
   type ErrorAction,
@@ -52,7 +53,8 @@ export function createErrorHandler(log: Logger) {
     const action =
       publicError.action ??
       (error instanceof AppError && error.retryable
-        ? { label: 'Try again', href: req.method === 'GET' ? req.originalUrl : '/' }
+        ? // Only ever a same-origin path: "//host/…" must not become a link elsewhere.
+          { label: 'Try again', href: req.method === 'GET' ? safeReturnTo(req.originalUrl) : '/' }
         : { label: 'Back to the start page', href: '/' })
     const view = { ...publicError, action: comeBackHere(action, req) }
     res.status(publicError.status)
