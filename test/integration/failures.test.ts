@@ -3,7 +3,6 @@
 // status and a way to try again — never a 500, never a stack trace — and must lose nothing:
 // a signed-in person stays signed in, with their tokens, and the next request works.
 import { createServer, type Server } from 'node:http'
-import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.ts'
@@ -12,12 +11,11 @@ import { loadConfig } from '../../src/config.ts'
 import type { ProviderContext } from '../../src/demo/authorization-server.ts'
 import { freePort } from '../../src/demo/redis-server.ts'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startDemoServers } from '../../src/demo/stack.ts'
-import { createLogger } from '../../src/log.ts'
 import { createRedis } from '../../src/redis.ts'
 import { createServices } from '../../src/services.ts'
 import { Browser, type Hop } from './support/browser.ts'
 import { authorizeAtProvider, signIn } from './support/login.ts'
-import { startStack, type TestStack } from './support/stack.ts'
+import { memoryLogger, startStack, type TestStack } from './support/stack.ts'
 
 let stack: TestStack
 beforeAll(async () => {
@@ -430,15 +428,7 @@ describe('Redis is down', () => {
     await signIn(person, stack.appUrl)
 
     const config = loadConfig({ ...stack.env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` })
-    const log = createLogger({
-      level: 'debug',
-      destination: new Writable({
-        write(chunk, _encoding, done) {
-          logs.push(...chunk.toString().split('\n').filter(Boolean))
-          done()
-        },
-      }),
-    })
+    const log = memoryLogger(logs)
     redis = createRedis(config.redis.url)
     // As main.ts does: connection problems are logged, not thrown.
     redis.on('error', (err: Error) =>

@@ -9,6 +9,7 @@ import {
   translateOidcError,
 } from '../../src/auth/oidc-errors.ts'
 import { AppError } from '../../src/errors.ts'
+import { challengeError } from '../support/openid-errors.ts'
 
 /** openid-client builds ClientError with `{cause, code}`; its .d.ts omits that constructor. */
 function clientError(code: string, cause?: unknown): client.ClientError {
@@ -21,18 +22,6 @@ function bodyError(error: string, status = 400): client.ResponseBodyError {
   return new client.ResponseBodyError('server responded with an error in the response body', {
     cause: { error, error_description: `described ${error}` },
     response: new Response(null, { status }),
-  })
-}
-
-/** `challenges` is what openid-client parsed out of the `WWW-Authenticate` header. */
-function challengeError(
-  status: number,
-  header: string,
-  challenges: client.WWWAuthenticateChallenge[],
-): client.WWWAuthenticateChallengeError {
-  return new client.WWWAuthenticateChallengeError('server responded with a challenge', {
-    cause: challenges,
-    response: new Response(null, { status, headers: { 'www-authenticate': header } }),
   })
 }
 

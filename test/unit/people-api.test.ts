@@ -1,6 +1,5 @@
 // The Google People API v1 adapter: payload → Contact mapping, the request it builds, and
 // how each upstream failure is turned into something the person can act on.
-import * as client from 'openid-client'
 import { describe, expect, it } from 'vitest'
 import { displayName } from '../../src/contacts/contact.ts'
 import {
@@ -10,6 +9,7 @@ import {
   toContact,
 } from '../../src/contacts/people-api.ts'
 import { AppError } from '../../src/errors.ts'
+import { challengeError } from '../support/openid-errors.ts'
 
 const BASE = 'http://127.0.0.1:4001'
 
@@ -302,7 +302,7 @@ describe('listPage: failures', () => {
 
   it('when the resource server challenges with Bearer invalid_token, then AccessTokenRejectedError is thrown', async () => {
     const { api } = peopleApi(() => {
-      throw challenge(401, 'Bearer error="invalid_token"', [
+      throw challengeError(401, 'Bearer error="invalid_token"', [
         { scheme: 'bearer', parameters: { error: 'invalid_token' } },
       ])
     })
@@ -311,7 +311,7 @@ describe('listPage: failures', () => {
 
   it('when the resource server challenges with insufficient_scope, then it is CONTACTS_FORBIDDEN', async () => {
     const { api } = peopleApi(() => {
-      throw challenge(403, 'Bearer error="insufficient_scope"', [
+      throw challengeError(403, 'Bearer error="insufficient_scope"', [
         { scheme: 'bearer', parameters: { error: 'insufficient_scope' } },
       ])
     })
@@ -321,15 +321,3 @@ describe('listPage: failures', () => {
     })
   })
 })
-
-/** What openid-client's fetchProtectedResource throws for a WWW-Authenticate answer. */
-function challenge(
-  status: number,
-  header: string,
-  challenges: client.WWWAuthenticateChallenge[],
-): client.WWWAuthenticateChallengeError {
-  return new client.WWWAuthenticateChallengeError('server responded with a challenge', {
-    cause: challenges,
-    response: new Response(null, { status, headers: { 'www-authenticate': header } }),
-  })
-}

@@ -17,7 +17,7 @@ import {
   demoProviderEnv,
   startDemoServers,
 } from '../../../src/demo/stack.ts'
-import { createLogger } from '../../../src/log.ts'
+import { createLogger, type Logger } from '../../../src/log.ts'
 import { createRedis, type Redis } from '../../../src/redis.ts'
 import { createServices, type Services } from '../../../src/services.ts'
 
@@ -72,6 +72,19 @@ async function listen(server: Server): Promise<number> {
   return address.port
 }
 
+/** A debug-level logger whose lines (JSON) land in `lines`. */
+export function memoryLogger(lines: string[]): Logger {
+  return createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean))
+        done()
+      },
+    }),
+  })
+}
+
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   const instances = options.instances ?? 1
   const servers = Array.from({ length: instances }, () => createServer())
@@ -102,15 +115,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   }
 
   const logs: string[] = []
-  const log = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        logs.push(...chunk.toString().split('\n').filter(Boolean))
-        done()
-      },
-    }),
-  })
+  const log = memoryLogger(logs)
 
   const stack: TestStack = {
     demo,
