@@ -13,13 +13,13 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { redisAnswers, startRedisServer } from '../src/demo/redis-server.ts'
+import { redisAnswers, startRedisServer } from '../demo/redis-server.ts'
 import {
   DEMO_CLIENT_ID,
   DEMO_CLIENT_SECRET,
   demoProviderEnv,
   startDemoServers,
-} from '../src/demo/stack.ts'
+} from '../demo/stack.ts'
 import { ROOT_DIR } from '../src/paths.ts'
 import { Browser } from '../test/integration/support/browser.ts'
 import { signIn } from '../test/integration/support/login.ts'

@@ -1,6 +1,6 @@
 // The web entry point: configuration → Redis → providers → services → app → listen.
 // `npm start` runs this from the environment alone; `npm run demo` wraps it with the local
-// provider and contacts server (src/demo/main.ts).
+// provider and contacts server (demo/main.ts).
 import type { Server } from 'node:http'
 import { createApp } from './app.ts'
 import { createProviders } from './auth/providers.ts'

@@ -4,8 +4,8 @@
 // request ever reached the provider: the cheap checks must come before the exchange.
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import type { PendingLogin } from '../../src/auth/login-store.ts'
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/stack.ts'
 import { Browser, type Hop } from './support/browser.ts'
 import { authorizeAtProvider, type SignInOptions, signIn } from './support/login.ts'
 import { startStack, type TestStack, tokenRequests } from './support/stack.ts'

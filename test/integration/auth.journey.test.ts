@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/stack.ts'
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import { Browser, formAction, formValue } from './support/browser.ts'
 import { authorizeAtProvider, signIn } from './support/login.ts'
 import { storedSession } from './support/session.ts'

@@ -1,7 +1,7 @@
 // More than one provider: the chooser, and the mix-up defence (RFC 9700 §4.4) of binding
 // every pending sign-in to the provider it was sent to.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/stack.ts'
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import { Browser } from './support/browser.ts'
 import { authorizeAtProvider, signIn } from './support/login.ts'
 import { startStack, type TestStack, tokenRequests } from './support/stack.ts'

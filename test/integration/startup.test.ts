@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
-import { freePort } from '../../src/demo/redis-server.ts'
+import { freePort } from '../../demo/redis-server.ts'
 import { ROOT_DIR } from '../../src/paths.ts'
 
 interface Run {

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { freePort } from '../../src/demo/redis-server.ts'
+import { freePort } from '../../demo/redis-server.ts'
 import { ROOT_DIR } from '../../src/paths.ts'
 import { Browser } from './support/browser.ts'
 import { signIn } from './support/login.ts'

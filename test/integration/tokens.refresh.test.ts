@@ -3,7 +3,7 @@
 // concurrency across app instances, and what happens when the grant dies or the provider
 // does not answer.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/stack.ts'
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import { Browser } from './support/browser.ts'
 import { signIn } from './support/login.ts'
 import { presentRefreshToken, storedSession, storedTokens } from './support/session.ts'

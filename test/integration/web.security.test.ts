@@ -3,7 +3,7 @@
 // provider), the sign-in guard, static files and malformed requests.
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/stack.ts'
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import { Browser, formValue, type Hop } from './support/browser.ts'
 import { signIn } from './support/login.ts'
 import { startStack, type TestStack } from './support/stack.ts'

@@ -1,7 +1,7 @@
 // Makes sure the integration tests have a real Redis: the one named by REDIS_URL,
 // or a private redis-server on a free port that is stopped after the run.
 import type { TestProject } from 'vitest/node'
-import { redisAnswers, startRedisServer } from '../../src/demo/redis-server.ts'
+import { redisAnswers, startRedisServer } from '../../demo/redis-server.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {

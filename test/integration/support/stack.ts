@@ -6,17 +6,17 @@ import { createServer, type Server } from 'node:http'
 import { Writable } from 'node:stream'
 import type * as client from 'openid-client'
 import { inject } from 'vitest'
-import { createApp } from '../../../src/app.ts'
-import type { ProviderClient } from '../../../src/auth/provider-client.ts'
-import { createProviders } from '../../../src/auth/providers.ts'
-import { type Config, type Env, loadConfig } from '../../../src/config.ts'
 import {
   DEMO_CLIENT_ID,
   DEMO_CLIENT_SECRET,
   type DemoServers,
   demoProviderEnv,
   startDemoServers,
-} from '../../../src/demo/stack.ts'
+} from '../../../demo/stack.ts'
+import { createApp } from '../../../src/app.ts'
+import type { ProviderClient } from '../../../src/auth/provider-client.ts'
+import { createProviders } from '../../../src/auth/providers.ts'
+import { type Config, type Env, loadConfig } from '../../../src/config.ts'
 import { createLogger, type Logger } from '../../../src/log.ts'
 import { createRedis, type Redis } from '../../../src/redis.ts'
 import { createServices, type Services } from '../../../src/services.ts'

@@ -2,13 +2,13 @@
 // (fixed ports) and the integration tests (free ports) both use it.
 import { createServer, type Server } from 'node:http'
 import { createRemoteJWKSet } from 'jose'
-import { PUBLIC_DIR, VIEWS_DIR } from '../paths.ts'
 import {
   type AuthorizationServer,
   createAuthorizationServer,
   type DemoClient,
 } from './authorization-server.ts'
 import { type ContactsServer, createContactsServer } from './contacts-server.ts'
+import { DEMO_PUBLIC_DIR, DEMO_VIEWS_DIR } from './paths.ts'
 import { createDemoDirectory } from './seed.ts'
 
 /**
@@ -91,8 +91,8 @@ export async function startDemoServers(options: DemoServersOptions): Promise<Dem
     client: options.client,
     contactsAudience,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds,
-    viewsDir: VIEWS_DIR,
-    publicDir: PUBLIC_DIR,
+    viewsDir: DEMO_VIEWS_DIR,
+    publicDir: DEMO_PUBLIC_DIR,
   })
   const contactsServer = createContactsServer({
     issuer,

@@ -3,9 +3,9 @@
 // (http://localhost:4001). Redis comes from REDIS_URL, or a private redis-server is
 // started. Secrets the demo needs are generated for this run.
 import { randomBytes } from 'node:crypto'
-import { loadConfig, readEnv } from '../config.ts'
-import { createLogger, withoutCredentials } from '../log.ts'
-import { exitOnSignals, startApp } from '../main.ts'
+import { loadConfig, readEnv } from '../src/config.ts'
+import { createLogger, withoutCredentials } from '../src/log.ts'
+import { exitOnSignals, startApp } from '../src/main.ts'
 import { redisAnswers, startRedisServer } from './redis-server.ts'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demoProviderEnv, startDemoServers } from './stack.ts'
 import { DEMO_USERS } from './users.ts'
