@@ -52,28 +52,29 @@ export const ErrorCode = Object.freeze({
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
-/** Where the error page sends the person next. */
-export interface ErrorAction {
-  label: string
-  href: string
-}
-
 export interface AppErrorOptions {
   status?: number
-  title?: string
-  action?: ErrorAction
   cause?: unknown
   /** Transient failures: trying again later may work. */
   retryable?: boolean
+  /** The provider (configured id) the failure concerns: a "reconnect" goes there. */
+  provider?: string
+  /** Set when the failure happened during a sign-in: where a new sign-in should return. */
+  returnTo?: string
 }
 
+/**
+ * A failure with a stable code. Domain code says what went wrong and which provider it
+ * concerns; it never decides what a page looks like — web/error-pages.ts maps each code to
+ * a title and a way forward, in one place.
+ */
 export class AppError extends Error {
   readonly code: ErrorCode
   readonly status: number
   readonly expose: boolean
-  readonly title: string
-  readonly action: ErrorAction | undefined
   readonly retryable: boolean
+  readonly provider: string | undefined
+  readonly returnTo: string | undefined
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause })
@@ -81,9 +82,9 @@ export class AppError extends Error {
     this.code = code
     this.status = options.status ?? 400
     this.expose = this.status < 500 || this.status === 502 || this.status === 503
-    this.title = options.title ?? 'Something went wrong'
-    this.action = options.action
     this.retryable = options.retryable ?? false
+    this.provider = options.provider
+    this.returnTo = options.returnTo
   }
 }
 
@@ -92,34 +93,24 @@ export function storeUnavailable(cause: unknown): AppError {
   return new AppError(
     ErrorCode.STORE_UNAVAILABLE,
     'The service is briefly unavailable. Please try again in a moment.',
-    { status: 503, title: 'Temporarily unavailable', retryable: true, cause },
+    { status: 503, retryable: true, cause },
   )
 }
 
-/** The public face of any error: what the page or the JSON body may show. */
-export interface PublicError {
-  status: number
-  code: ErrorCode
-  title: string
-  message: string
-  action: ErrorAction | undefined
+/** The grant cannot be used any more (revoked, expired, refused): authorize again. */
+export function reconnectNeeded(
+  provider: string,
+  options: { code?: ErrorCode; message?: string; cause?: unknown } = {},
+): AppError {
+  return new AppError(
+    options.code ?? ErrorCode.GRANT_REVOKED,
+    options.message ?? 'Access to your contacts was revoked or expired — reconnect to continue.',
+    { status: 403, provider, cause: options.cause },
+  )
 }
 
-export function toPublicError(err: unknown): PublicError {
-  if (err instanceof AppError && err.expose) {
-    return {
-      status: err.status,
-      code: err.code,
-      title: err.title,
-      message: err.message,
-      action: err.action,
-    }
-  }
-  return {
-    status: 500,
-    code: ErrorCode.INTERNAL,
-    title: 'Something went wrong',
-    message: 'An unexpected error happened on our side. Please try again in a moment.',
-    action: { label: 'Back to the start page', href: '/' },
-  }
+export function unknownProvider(): AppError {
+  return new AppError(ErrorCode.UNKNOWN_PROVIDER, 'There is no sign-in provider by that name.', {
+    status: 404,
+  })
 }

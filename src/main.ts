@@ -3,10 +3,10 @@
 // provider and contacts server (demo/main.ts).
 import type { Server } from 'node:http'
 import { createApp } from './app.ts'
-import { createProviders } from './auth/providers.ts'
 import { type Config, ConfigError, loadConfig, readEnv } from './config.ts'
 import { AppError } from './errors.ts'
 import { createLogger, type Logger, withoutCredentials } from './log.ts'
+import { createProviders } from './oidc/providers.ts'
 import { createRedis, type Redis } from './redis.ts'
 import { createServices } from './services.ts'
 

@@ -2,10 +2,10 @@
 // app now, a worker later), so they never see a request or a response.
 import type { LoginStore } from './auth/login-store.ts'
 import { createLoginStore } from './auth/login-store.ts'
-import type { ProviderClient } from './auth/provider-client.ts'
 import type { Config } from './config.ts'
 import { type ContactsReader, createContactsReader } from './contacts/list-contacts.ts'
 import type { Logger } from './log.ts'
+import type { ProviderClient } from './oidc/provider-client.ts'
 import type { Redis } from './redis.ts'
 import { createRedisKeys, type RedisKeys } from './redis-keys.ts'
 import { type AccessTokens, createAccessTokens } from './tokens/access-tokens.ts'

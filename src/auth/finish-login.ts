@@ -7,20 +7,18 @@
 // its nonce. Only then is the session regenerated and the tokens stored.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Request, Response } from 'express'
-import { AppError, ErrorCode } from '../errors.ts'
+import { AppError, ErrorCode, unknownProvider } from '../errors.ts'
 import type { Logger } from '../log.ts'
+import type { ProviderClient } from '../oidc/provider-client.ts'
 import { regenerateSession, saveSession } from '../session/session-ops.ts'
 import type { GrantRevoker } from '../tokens/revoke-grant.ts'
 import type { TokenStore } from '../tokens/token-store.ts'
-import { loginHref, unknownProvider } from './login-links.ts'
 import { browserFingerprint, type LoginStore } from './login-store.ts'
-import type { ProviderClient } from './provider-client.ts'
 
 function loginProblem(code: ErrorCode, message: string, providerId: string): AppError {
   return new AppError(code, message, {
     status: 400,
-    title: 'Sign-in could not be completed',
-    action: { label: 'Sign in again', href: loginHref(providerId) },
+    provider: providerId,
   })
 }
 

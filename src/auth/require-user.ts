@@ -17,8 +17,6 @@ export function requireUser(req: Request, res: Response, next: NextFunction) {
   next(
     new AppError(ErrorCode.LOGIN_REQUIRED, 'Sign in to see this page.', {
       status: 401,
-      title: 'Sign-in required',
-      action: { label: 'Sign in', href: '/login' },
     }),
   )
 }

@@ -4,9 +4,9 @@
 // still signed in and one "Allow" away from these contacts. POST /disconnect ends only
 // the grant and keeps the person signed in (and their imported data).
 import type { Request, Response } from 'express'
+import type { ProviderClient } from '../oidc/provider-client.ts'
 import { destroySession } from '../session/session-ops.ts'
 import type { GrantRevoker, RevocationOutcome } from '../tokens/revoke-grant.ts'
-import type { ProviderClient } from './provider-client.ts'
 
 /** The start page tells what happened at the provider when the person needs to act. */
 function noticeFor(event: 'signedout' | 'disconnected', outcome: RevocationOutcome | undefined) {

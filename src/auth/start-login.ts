@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Request, Response } from 'express'
 import * as client from 'openid-client'
-import { unknownProvider } from './login-links.ts'
+import { unknownProvider } from '../errors.ts'
+import type { ProviderClient } from '../oidc/provider-client.ts'
 import { browserFingerprint, type LoginStore } from './login-store.ts'
-import type { ProviderClient } from './provider-client.ts'
 import { safeReturnTo } from './return-to.ts'
 
 export function createStartLogin(deps: {
@@ -23,7 +23,10 @@ export function createStartLogin(deps: {
     if (!providerId) {
       res.render('pages/choose-provider', {
         title: 'Sign in',
-        providers: [...deps.providers.values()].map((p) => p.settings),
+        providers: [...deps.providers.values()].map(({ settings }) => ({
+          id: settings.id,
+          label: settings.label,
+        })),
         returnTo,
       })
       return

@@ -2,9 +2,8 @@
 // believed valid (revoked early, clock skew, key rotation at the provider) triggers one
 // shared refresh and one retry of that page; a second refusal ends with a clear error.
 
-import { reconnectError } from '../auth/login-links.ts'
-import type { ProviderClient } from '../auth/provider-client.ts'
-import { AppError, ErrorCode } from '../errors.ts'
+import { AppError, ErrorCode, reconnectNeeded } from '../errors.ts'
+import type { ProviderClient } from '../oidc/provider-client.ts'
 import type { AccessTokens, GrantRef } from '../tokens/access-tokens.ts'
 import type { Contact } from './contact.ts'
 import { AccessTokenRejectedError, createPeopleApi, type PeopleApi } from './people-api.ts'
@@ -39,7 +38,9 @@ export function createContactsReader(deps: {
     async list(grant) {
       const api = apis.get(grant.provider)
       if (!api)
-        throw new AppError(ErrorCode.UNKNOWN_PROVIDER, 'That provider is no longer configured.')
+        throw new AppError(ErrorCode.UNKNOWN_PROVIDER, 'That provider is no longer configured.', {
+          status: 404,
+        })
       let { accessToken } = await deps.accessTokens.get(grant)
       // One refresh-and-retry per page: a token may also expire during a long listing.
       let retried = false
@@ -53,7 +54,7 @@ export function createContactsReader(deps: {
         } catch (err) {
           if (!(err instanceof AccessTokenRejectedError)) throw err
           if (retried) {
-            throw reconnectError(grant.provider, {
+            throw reconnectNeeded(grant.provider, {
               code: ErrorCode.CONTACTS_UNAUTHORIZED,
               message: 'Your contacts provider keeps refusing our access. Reconnect to continue.',
             })
@@ -70,7 +71,7 @@ export function createContactsReader(deps: {
           throw new AppError(
             ErrorCode.CONTACTS_BAD_RESPONSE,
             'Your contacts provider sent the same page twice. Please try again later.',
-            { status: 502, title: 'Unexpected answer from the contacts service' },
+            { status: 502 },
           )
         }
         seenTokens.add(page.nextPageToken)
@@ -79,7 +80,7 @@ export function createContactsReader(deps: {
       throw new AppError(
         ErrorCode.CONTACTS_BAD_RESPONSE,
         'Your address book is larger than this app can show at once (30,000 contacts).',
-        { status: 502, title: 'Unexpected answer from the contacts service' },
+        { status: 502 },
       )
     },
   }

@@ -3,8 +3,7 @@
 // adapter rules of contacts-apis.md §10); a rejected access token becomes
 // AccessTokenRejectedError so the caller can refresh once and retry once.
 import * as client from 'openid-client'
-import { reconnectError } from '../auth/login-links.ts'
-import { AppError, ErrorCode } from '../errors.ts'
+import { AppError, ErrorCode, reconnectNeeded } from '../errors.ts'
 import type { Contact, ContactEmail, ContactPhone } from './contact.ts'
 
 /** `metadata` is always requested: it is where deletions show up in sync responses. */
@@ -113,16 +112,15 @@ function unavailable(cause: unknown): AppError {
   return new AppError(
     ErrorCode.CONTACTS_UNAVAILABLE,
     'Your contacts provider is not answering right now. Nothing was lost; please try again in a moment.',
-    { status: 502, title: 'The contacts service is not answering', retryable: true, cause },
+    { status: 502, retryable: true, cause },
   )
 }
 
 function forbidden(providerId: string, cause: unknown): AppError {
-  return reconnectError(providerId, {
+  return reconnectNeeded(providerId, {
     code: ErrorCode.CONTACTS_FORBIDDEN,
     message:
       'Your provider says this app may not read your contacts. Reconnect and allow access to your contacts.',
-    title: 'Access to your contacts is missing',
     cause,
   })
 }
@@ -131,7 +129,7 @@ function badResponse(cause: unknown): AppError {
   return new AppError(
     ErrorCode.CONTACTS_BAD_RESPONSE,
     'Your contacts provider sent an answer we could not read. Please try again later.',
-    { status: 502, title: 'Unexpected answer from the contacts service', cause },
+    { status: 502, cause },
   )
 }
 

@@ -9,10 +9,10 @@
 //     failure, or the lease is gone.
 // With rotating refresh tokens a second refresh would present a used token and the
 // provider would revoke the whole grant (RFC 9700 §4.14.2), logging the person out.
-import { reconnectError } from '../auth/login-links.ts'
-import type { ProviderClient } from '../auth/provider-client.ts'
-import { AppError, ErrorCode, storeUnavailable } from '../errors.ts'
+
+import { AppError, ErrorCode, reconnectNeeded, storeUnavailable } from '../errors.ts'
 import type { Logger } from '../log.ts'
+import type { ProviderClient } from '../oidc/provider-client.ts'
 import { isRedisUnavailable } from '../redis.ts'
 import type { Lease, RefreshLock } from './refresh-lock.ts'
 import type { TokenRecord, TokenSet, TokenStore } from './token-store.ts'
@@ -48,7 +48,7 @@ function refreshTimedOut(): AppError {
   return new AppError(
     ErrorCode.PROVIDER_UNAVAILABLE,
     'The provider is not answering, try again. Your connection is kept.',
-    { status: 502, title: 'The provider is not answering', retryable: true },
+    { status: 502, retryable: true },
   )
 }
 
@@ -58,7 +58,7 @@ function failedElsewhere(code: string): AppError {
   return new AppError(
     ErrorCode.PROVIDER_ERROR,
     'The provider could not renew access. Please try again later.',
-    { status: 502, title: 'Could not renew access' },
+    { status: 502 },
   )
 }
 
@@ -81,7 +81,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
 
   async function load({ grantId, provider }: GrantRef): Promise<TokenRecord> {
     const record = await store.load(grantId)
-    if (!record) throw reconnectError(provider)
+    if (!record) throw reconnectNeeded(provider)
     return record
   }
 
@@ -122,7 +122,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     const provider = providers.get(record.provider)
     if (!record.refreshToken || !provider) {
       await store.remove(grant.grantId)
-      throw reconnectError(record.provider)
+      throw reconnectNeeded(record.provider)
     }
     const keepAlive = lease.keepAlive()
     try {

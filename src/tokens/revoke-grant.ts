@@ -2,8 +2,9 @@
 // the whole grant at our demo server and at Google, then the access token. A provider
 // without a revocation endpoint (Microsoft) is only forgotten locally. Whatever the
 // provider says, the local records go: a failed revocation never keeps anyone signed in.
-import type { ProviderClient } from '../auth/provider-client.ts'
+
 import type { Logger } from '../log.ts'
+import type { ProviderClient } from '../oidc/provider-client.ts'
 import type { GrantRef } from './access-tokens.ts'
 import type { TokenStore } from './token-store.ts'
 

@@ -1,7 +1,7 @@
 // The "Connection" panel: what a person may know about their grant — provider, granted
 // scopes, when the access token expires and when it was last refreshed. Never a token.
 import type { Request } from 'express'
-import type { ProviderClient } from '../auth/provider-client.ts'
+import type { ProviderClient } from '../oidc/provider-client.ts'
 import type { TokenStore } from '../tokens/token-store.ts'
 
 export interface ConnectionView {

@@ -28,11 +28,7 @@ export function requireCsrf(req: Request, _res: Response, next: NextFunction) {
     new AppError(
       ErrorCode.CSRF_INVALID,
       'This form expired or did not come from this site. Please try again.',
-      {
-        status: 403,
-        title: 'Form expired',
-        action: { label: 'Back to the start page', href: '/' },
-      },
+      { status: 403 },
     ),
   )
 }

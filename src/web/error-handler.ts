@@ -4,15 +4,10 @@
 // 500 page, never a stack trace or an upstream body.
 import type { NextFunction, Request, Response } from 'express'
 import { safeReturnTo } from '../auth/return-to.ts'
-import {
-  AppError,
-  type ErrorAction,
-  ErrorCode,
-  storeUnavailable,
-  toPublicError,
-} from '../errors.ts'
+import { AppError, ErrorCode, storeUnavailable } from '../errors.ts'
 import { type Logger, redactUrl } from '../log.ts'
 import { isRedisUnavailable } from '../redis.ts'
+import { type ErrorAction, toPublicError } from './public-error.ts'
 
 function normalize(err: unknown): unknown {
   if (err instanceof AppError) return err
@@ -24,8 +19,6 @@ function normalize(err: unknown): unknown {
   if (expose === true && typeof status === 'number' && status >= 400 && status < 500) {
     return new AppError(ErrorCode.BAD_REQUEST, 'The request could not be read.', {
       status,
-      title: 'Bad request',
-      action: { label: 'Back to the start page', href: '/' },
       cause: err,
     })
   }

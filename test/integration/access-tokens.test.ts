@@ -3,9 +3,9 @@
 // createAccessTokens() instances sharing one Redis, as two app instances would.
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import type { IssuedTokens, ProviderClient } from '../../src/auth/provider-client.ts'
 import { AppError, ErrorCode } from '../../src/errors.ts'
 import { createLogger } from '../../src/log.ts'
+import type { IssuedTokens, ProviderClient } from '../../src/oidc/provider-client.ts'
 import { createRedis, type Redis } from '../../src/redis.ts'
 import { createRedisKeys } from '../../src/redis-keys.ts'
 import { createAccessTokens } from '../../src/tokens/access-tokens.ts'

@@ -2,13 +2,14 @@
 // the library's own error classes (oauth-client-security.md §6).
 import * as client from 'openid-client'
 import { describe, expect, it } from 'vitest'
+import { AppError } from '../../src/errors.ts'
 import {
   isInvalidClient,
   isInvalidGrant,
   isTransient,
   translateOidcError,
-} from '../../src/auth/oidc-errors.ts'
-import { AppError } from '../../src/errors.ts'
+} from '../../src/oidc/oidc-errors.ts'
+import { type ErrorAction, toPublicError } from '../../src/web/public-error.ts'
 import { challengeError } from '../support/openid-errors.ts'
 
 /** openid-client builds ClientError with `{cause, code}`; its .d.ts omits that constructor. */
@@ -35,10 +36,14 @@ function authorizationError(error: string): client.AuthorizationResponseError {
   )
 }
 
-function translated(err: unknown, phase: Parameters<typeof translateOidcError>[1]): AppError {
+/** The translated error, with the way forward its page offers (web/public-error.ts). */
+function translated(
+  err: unknown,
+  phase: Parameters<typeof translateOidcError>[1],
+): AppError & { action: ErrorAction | undefined } {
   const result = translateOidcError(err, phase, 'demo')
   if (!(result instanceof AppError)) throw new Error(`expected an AppError, got ${String(result)}`)
-  return result
+  return Object.assign(result, { action: toPublicError(result).action })
 }
 
 const retryLogin = { label: 'Try signing in again', href: '/login?provider=demo' }

@@ -249,7 +249,7 @@ describe('listPage: failures', () => {
     expect(await rejectionOf(api.listPage('expired'))).toBeInstanceOf(AccessTokenRejectedError)
   })
 
-  it('when the API answers 403, then it is CONTACTS_FORBIDDEN with a reconnect action', async () => {
+  it('when the API answers 403, then it is CONTACTS_FORBIDDEN for that provider (its page offers to reconnect)', async () => {
     const { api } = peopleApi(() =>
       json({ error: { code: 403, status: 'PERMISSION_DENIED' } }, 403),
     )
@@ -258,7 +258,7 @@ describe('listPage: failures', () => {
     expect(err).toMatchObject({
       code: 'CONTACTS_FORBIDDEN',
       status: 403,
-      action: { label: 'Reconnect', href: '/login?provider=demo' },
+      provider: 'demo',
     })
   })
 

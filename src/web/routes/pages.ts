@@ -1,11 +1,11 @@
 // The person's pages: the start page and /resource, their contacts fetched live from the
 // provider with a Bearer token.
 import express, { type Router } from 'express'
-import type { ProviderClient } from '../../auth/provider-client.ts'
 import { requireUser } from '../../auth/require-user.ts'
 import { type Contact, displayName } from '../../contacts/contact.ts'
 import type { ContactsReader } from '../../contacts/list-contacts.ts'
 import { AppError, ErrorCode } from '../../errors.ts'
+import type { ProviderClient } from '../../oidc/provider-client.ts'
 import { destroySession } from '../../session/session-ops.ts'
 import type { TokenStore } from '../../tokens/token-store.ts'
 import { describeConnection } from '../connection.ts'
@@ -48,7 +48,10 @@ export function createPageRoutes(deps: {
     if (req.session.grantId) await deps.tokens.touch(req.session.grantId)
     res.render('pages/home', {
       title: 'Contacts Importer',
-      providers: [...deps.providers.values()].map((p) => p.settings),
+      providers: [...deps.providers.values()].map(({ settings }) => ({
+        id: settings.id,
+        label: settings.label,
+      })),
       connection: await describeConnection(req, deps),
       notice: noticeOf(req.query),
     })

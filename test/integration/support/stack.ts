@@ -14,10 +14,10 @@ import {
   startDemoServers,
 } from '../../../demo/stack.ts'
 import { createApp } from '../../../src/app.ts'
-import type { ProviderClient } from '../../../src/auth/provider-client.ts'
-import { createProviders } from '../../../src/auth/providers.ts'
 import { type Config, type Env, loadConfig } from '../../../src/config.ts'
 import { createLogger, type Logger } from '../../../src/log.ts'
+import type { ProviderClient } from '../../../src/oidc/provider-client.ts'
+import { createProviders } from '../../../src/oidc/providers.ts'
 import { createRedis, type Redis } from '../../../src/redis.ts'
 import { createServices, type Services } from '../../../src/services.ts'
 

@@ -1,41 +1,68 @@
 // What an error page may show: the message of an expected failure, never the details of
 // an unexpected one (a stack trace, a token or an upstream body).
 import { describe, expect, it } from 'vitest'
-import { AppError, ErrorCode, toPublicError } from '../../src/errors.ts'
+import { AppError, ErrorCode, reconnectNeeded } from '../../src/errors.ts'
+import { toPublicError } from '../../src/web/public-error.ts'
 
 const GENERIC_MESSAGE = 'An unexpected error happened on our side. Please try again in a moment.'
 
 describe('toPublicError', () => {
-  it('when the error is an exposed AppError, then its status, code, title, message and action are kept', () => {
-    const action = { label: 'Try signing in again', href: '/login?provider=demo' }
+  it('when the error is an exposed AppError, then its status, code and message are kept, with the title and action of its code', () => {
     const err = new AppError(ErrorCode.LOGIN_DECLINED, 'You declined access.', {
       status: 403,
-      title: 'You declined access — try again',
-      action,
+      provider: 'demo',
+      returnTo: '/resource',
     })
     expect(toPublicError(err)).toEqual({
       status: 403,
       code: 'LOGIN_DECLINED',
       title: 'You declined access — try again',
       message: 'You declined access.',
-      action,
+      action: { label: 'Try signing in again', href: '/login?provider=demo&returnTo=%2Fresource' },
     })
   })
 
-  it('when an AppError has no status, then it is a 400 with the default title', () => {
+  it('when a grant is gone, then the page offers to reconnect at the provider the error names', () => {
+    expect(toPublicError(reconnectNeeded('google'))).toMatchObject({
+      status: 403,
+      code: 'GRANT_REVOKED',
+      title: 'Reconnect to your provider',
+      action: { label: 'Reconnect', href: '/login?provider=google' },
+    })
+  })
+
+  it('when the provider is down during a sign-in, then the way forward is a new sign-in, not a reload of the callback', () => {
+    const during = new AppError(ErrorCode.PROVIDER_UNAVAILABLE, 'Not answering.', {
+      status: 502,
+      provider: 'demo',
+      returnTo: '/',
+      retryable: true,
+    })
+    const later = new AppError(ErrorCode.PROVIDER_UNAVAILABLE, 'Not answering.', {
+      status: 502,
+      provider: 'demo',
+      retryable: true,
+    })
+    expect(toPublicError(during).action).toEqual({
+      label: 'Try signing in again',
+      href: '/login?provider=demo',
+    })
+    expect(toPublicError(later).action).toBeUndefined()
+  })
+
+  it('when an AppError has no status, then it is a 400 with the title of its code', () => {
     expect(toPublicError(new AppError(ErrorCode.BAD_REQUEST, 'Bad input.'))).toMatchObject({
       status: 400,
       code: 'BAD_REQUEST',
-      title: 'Something went wrong',
+      title: 'Bad request',
       message: 'Bad input.',
-      action: undefined,
+      action: { label: 'Back to the start page', href: '/' },
     })
   })
 
   it.each([502, 503])('when an AppError has status %i, then it is exposed', (status) => {
     const err = new AppError(ErrorCode.PROVIDER_UNAVAILABLE, 'The provider is not answering.', {
       status,
-      title: 'The provider is not answering',
     })
     expect(toPublicError(err)).toMatchObject({
       status,
@@ -63,13 +90,11 @@ describe('toPublicError', () => {
   it('when an AppError has status 500, then it is not exposed', () => {
     const err = new AppError(ErrorCode.INTERNAL, 'token record for grant g-1 is corrupt', {
       status: 500,
-      title: 'Internal details',
     })
     expect(err.expose).toBe(false)
     const publicError = toPublicError(err)
     expect(publicError).toMatchObject({ status: 500, code: 'INTERNAL', message: GENERIC_MESSAGE })
     expect(JSON.stringify(publicError)).not.toContain('g-1')
-    expect(publicError.title).not.toBe('Internal details')
   })
 
   it.each([

@@ -5,7 +5,6 @@ import * as client from 'openid-client'
 import type { ProviderConfig } from '../config.ts'
 import { AppError, ErrorCode } from '../errors.ts'
 import type { Logger } from '../log.ts'
-import { loginHref } from './login-links.ts'
 import { type OidcPhase, translateOidcError } from './oidc-errors.ts'
 
 /** Tokens as a grant or a refresh returned them. */
@@ -201,8 +200,7 @@ export function createProviderClient(
           'The provider answered for a different account, so you were signed out. Please sign in again.',
           {
             status: 403,
-            title: 'Signed out for your safety',
-            action: { label: 'Sign in again', href: loginHref(settings.id) },
+            provider: settings.id,
             cause: new Error('ID token subject changed on refresh'),
           },
         )

@@ -3,15 +3,9 @@
 // a 502 the person can retry; a rejected client secret is an operator problem, shown to
 // the person as a neutral error and logged loudly by the caller.
 import * as client from 'openid-client'
-import { AppError, ErrorCode } from '../errors.ts'
-import { loginHref, reconnectError } from './login-links.ts'
+import { AppError, ErrorCode, reconnectNeeded } from '../errors.ts'
 
 export type OidcPhase = 'discovery' | 'callback' | 'refresh' | 'revocation'
-
-const retryLogin = (providerId: string, returnTo?: string) => ({
-  label: 'Try signing in again',
-  href: loginHref(providerId, returnTo),
-})
 
 /** Timeouts, refused connections, 5xx and non-JSON error pages from a proxy. */
 export function isTransient(err: unknown): boolean {
@@ -77,8 +71,9 @@ export function translateOidcError(
       'The sign-in provider is not answering right now. Nothing was changed; please try again in a moment.',
       {
         status: 502,
-        title: 'The provider is not answering',
-        action: phase === 'callback' ? retryLogin(providerId, returnTo) : undefined,
+        provider: providerId,
+        // During a sign-in the remedy is a new sign-in (the code is spent), not a reload.
+        returnTo: phase === 'callback' ? (returnTo ?? '/') : undefined,
         retryable: true,
         cause: err,
       },
@@ -88,10 +83,10 @@ export function translateOidcError(
     return new AppError(
       ErrorCode.CLIENT_MISCONFIGURED,
       'The app could not authenticate itself to the sign-in provider. The operators have been told; please try again later.',
-      { status: 502, title: 'Sign-in is misconfigured', cause: err },
+      { status: 502, provider: providerId, cause: err },
     )
   }
-  if (phase === 'refresh' && isInvalidGrant(err)) return reconnectError(providerId, { cause: err })
+  if (phase === 'refresh' && isInvalidGrant(err)) return reconnectNeeded(providerId, { cause: err })
   if (phase === 'callback') {
     if (err instanceof client.AuthorizationResponseError) {
       if (err.error === 'access_denied') {
@@ -100,8 +95,8 @@ export function translateOidcError(
           'You declined access, so the app cannot read your contacts. You can try again whenever you like.',
           {
             status: 403,
-            title: 'You declined access — try again',
-            action: retryLogin(providerId, returnTo),
+            provider: providerId,
+            returnTo: returnTo ?? '/',
             cause: err,
           },
         )
@@ -111,8 +106,8 @@ export function translateOidcError(
         `The provider could not complete the sign-in (error: ${errorCodeOf(err.error)}).`,
         {
           status: 400,
-          title: 'Sign-in did not complete',
-          action: retryLogin(providerId, returnTo),
+          provider: providerId,
+          returnTo: returnTo ?? '/',
           cause: err,
         },
       )
@@ -123,8 +118,8 @@ export function translateOidcError(
         'The sign-in response could not be verified, so it was rejected. Please start again.',
         {
           status: 400,
-          title: 'Sign-in could not be verified',
-          action: retryLogin(providerId, returnTo),
+          provider: providerId,
+          returnTo: returnTo ?? '/',
           cause: err,
         },
       )
@@ -139,7 +134,7 @@ export function translateOidcError(
       phase === 'discovery'
         ? 'The sign-in provider sent a configuration we cannot use. The operators have been told.'
         : 'The provider refused the request in a way we did not expect. Please try again later.',
-      { status: 502, title: 'The provider sent an unexpected answer', cause: err },
+      { status: 502, provider: providerId, cause: err },
     )
   }
   return err

@@ -1,17 +1,17 @@
 // Sign-in, callback, sign-out and disconnect, read top to bottom like a table.
 import express, { type Router } from 'express'
-import { AppError, ErrorCode } from '../errors.ts'
-import type { Logger } from '../log.ts'
-import type { GrantRevoker } from '../tokens/revoke-grant.ts'
-import type { TokenStore } from '../tokens/token-store.ts'
-import { requireCsrf } from '../web/csrf.ts'
-import { noStore } from '../web/no-store.ts'
-import { createFinishLogin } from './finish-login.ts'
-import type { LoginStore } from './login-store.ts'
-import type { ProviderClient } from './provider-client.ts'
-import { requireUser } from './require-user.ts'
-import { createSignOut } from './sign-out.ts'
-import { createStartLogin } from './start-login.ts'
+import { createFinishLogin } from '../../auth/finish-login.ts'
+import type { LoginStore } from '../../auth/login-store.ts'
+import { requireUser } from '../../auth/require-user.ts'
+import { createSignOut } from '../../auth/sign-out.ts'
+import { createStartLogin } from '../../auth/start-login.ts'
+import { AppError, ErrorCode } from '../../errors.ts'
+import type { Logger } from '../../log.ts'
+import type { ProviderClient } from '../../oidc/provider-client.ts'
+import type { GrantRevoker } from '../../tokens/revoke-grant.ts'
+import type { TokenStore } from '../../tokens/token-store.ts'
+import { requireCsrf } from '../csrf.ts'
+import { noStore } from '../no-store.ts'
 
 export function createAuthRoutes(deps: {
   providers: ReadonlyMap<string, ProviderClient>
@@ -38,8 +38,6 @@ export function createAuthRoutes(deps: {
     res.set('Allow', 'POST')
     throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, 'Use the button on the page for this.', {
       status: 405,
-      title: 'Not allowed',
-      action: { label: 'Back to the start page', href: '/' },
     })
   })
   return router
