@@ -6,11 +6,12 @@ import type { Logger } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.ts'
 import type { Redis } from './redis.ts'
-import type { Services } from './services.ts'
+import { CHOICE_TTL_SECONDS, type Services } from './services.ts'
 import { createSessionMiddleware } from './session/middleware.ts'
 import { csrfTokenFor } from './web/csrf.ts'
 import { createErrorHandler } from './web/error-handler.ts'
 import { notFound } from './web/not-found.ts'
+import { createPersonLocals } from './web/person-locals.ts'
 import { requestLog } from './web/request-log.ts'
 import { createAuthRoutes } from './web/routes/auth.ts'
 import { createHealthRoutes } from './web/routes/health.ts'
@@ -53,10 +54,10 @@ export function createApp(deps: AppDeps): Express {
   // Session: everything below knows who is signed in.
   app.use(createSessionMiddleware({ config, redis, keys: services.keys }))
   app.use((req, res, next) => {
-    res.locals.user = req.session.user
     res.locals.csrfToken = () => csrfTokenFor(req)
     next()
   })
+  app.use(createPersonLocals({ people: services.people }))
 
   // Sign-in and the person's pages
   app.use(
@@ -64,14 +65,24 @@ export function createApp(deps: AppDeps): Express {
       providers,
       logins: services.logins,
       tokens: services.tokens,
-      revoker: services.revoker,
+      people: services.people,
+      connections: services.connections,
+      signIn: services.signIn,
+      choiceTtlSeconds: CHOICE_TTL_SECONDS,
       log,
       cookieName: config.session.cookieName,
       secure: config.session.secure,
       postLogoutRedirectUri: `${config.appUrl.origin}/`,
     }),
   )
-  app.use(createPageRoutes({ providers, tokens: services.tokens, contacts: services.contacts }))
+  app.use(
+    createPageRoutes({
+      providers,
+      tokens: services.tokens,
+      connections: services.connections,
+      contacts: services.contacts,
+    }),
+  )
 
   // Errors
   app.use(notFound)

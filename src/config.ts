@@ -39,7 +39,7 @@ export interface Config {
   localHttp: boolean
   redis: { url: string; keyPrefix: string }
   session: { secrets: string[]; cookieName: string; secure: boolean; ttlSeconds: number }
-  tokens: { encryptionKeys: Buffer[]; refreshSkewSeconds: number }
+  tokens: { encryptionKeys: Buffer[]; refreshSkewSeconds: number; idleSeconds: number }
   http: { timeoutSeconds: number }
   providers: ProviderConfig[]
 }
@@ -287,6 +287,10 @@ const baseSchema = {
   SESSION_TTL_SECONDS: integer(60, 30 * 24 * 3600, 24 * 3600),
   TOKEN_ENCRYPTION_KEY: encryptionKeys,
   TOKEN_REFRESH_SKEW_SECONDS: integer(0, 600, 60),
+  // How long a connection's tokens are kept without being used (when the provider does not
+  // say how long its refresh token lives): background imports need them after sign-out of
+  // the tab, but an abandoned grant should not live forever.
+  CONNECTION_IDLE_DAYS: integer(1, 365, 30),
   HTTP_TIMEOUT_SECONDS: integer(1, 120, 10),
   TRUST_PROXY: trustProxy,
   LOG_LEVEL: z
@@ -410,6 +414,7 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
     tokens: {
       encryptionKeys: base.TOKEN_ENCRYPTION_KEY,
       refreshSkewSeconds: base.TOKEN_REFRESH_SKEW_SECONDS,
+      idleSeconds: base.CONNECTION_IDLE_DAYS * 24 * 3600,
     },
     http: { timeoutSeconds: base.HTTP_TIMEOUT_SECONDS },
     providers,

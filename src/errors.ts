@@ -39,6 +39,10 @@ export const ErrorCode = Object.freeze({
   CONTACTS_BAD_RESPONSE: 'CONTACTS_BAD_RESPONSE',
   /** A state-changing request without a valid CSRF token. */
   CSRF_INVALID: 'CSRF_INVALID',
+  /** The account is already connected to another person here. */
+  ACCOUNT_TAKEN: 'ACCOUNT_TAKEN',
+  /** A sign-in waiting for the person's choice (add or switch) expired or was answered. */
+  CHOICE_EXPIRED: 'CHOICE_EXPIRED',
   /** The page needs a signed-in person (JSON clients get this instead of a redirect). */
   LOGIN_REQUIRED: 'LOGIN_REQUIRED',
   NOT_FOUND: 'NOT_FOUND',

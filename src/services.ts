@@ -1,11 +1,15 @@
 // The domain services, built from their dependencies. Shared by every entry point (the web
 // app now, a worker later), so they never see a request or a response.
+import type { Pool } from 'pg'
 import type { LoginStore } from './auth/login-store.ts'
 import { createLoginStore } from './auth/login-store.ts'
 import type { Config } from './config.ts'
 import { type ContactsReader, createContactsReader } from './contacts/list-contacts.ts'
 import type { Logger } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
+import { type Connections, createConnections } from './people/connections.ts'
+import { createPeopleStore, type PeopleStore } from './people/people-store.ts'
+import { createSignIn, type SignIn } from './people/sign-in.ts'
 import type { Redis } from './redis.ts'
 import { createRedisKeys, type RedisKeys } from './redis-keys.ts'
 import { type AccessTokens, createAccessTokens } from './tokens/access-tokens.ts'
@@ -20,28 +24,35 @@ export interface Services {
   tokens: TokenStore
   accessTokens: AccessTokens
   revoker: GrantRevoker
+  people: PeopleStore
+  connections: Connections
+  signIn: SignIn
   contacts: ContactsReader
 }
 
 /** A pending sign-in lives this long: time to log in and consent at the provider. */
 const LOGIN_TTL_SECONDS = 600
+/** A sign-in with a second account waits this long for "add" or "switch". */
+export const CHOICE_TTL_SECONDS = 600
 
 export function createServices(deps: {
   config: Config
   log: Logger
   redis: Redis
+  db: Pick<Pool, 'query' | 'connect'>
   providers: ReadonlyMap<string, ProviderClient>
   /** Refresh lease; short values let tests see a crashed holder's lease run out. */
   refreshLeaseMs?: number
 }): Services {
   const { config, log, redis, providers } = deps
+  const people = createPeopleStore({ db: deps.db })
   const keys = createRedisKeys(config.redis.keyPrefix)
   const tokens = createTokenStore({
     redis,
     keys,
     log,
     cipher: createCipher(config.tokens.encryptionKeys),
-    ttlSeconds: config.session.ttlSeconds,
+    idleSeconds: config.tokens.idleSeconds,
   })
   const timeoutMs = config.http.timeoutSeconds * 1000
   // The lease outlasts the token call even if no renewal gets through (a blocked event
@@ -56,12 +67,16 @@ export function createServices(deps: {
     // A crashed holder's lease running out, then our own token call.
     waitTimeoutMs: leaseMs + timeoutMs + 1000,
   })
+  const revoker = createGrantRevoker({ store: tokens, providers, log })
   return {
     keys,
     logins: createLoginStore({ redis, keys, ttlSeconds: LOGIN_TTL_SECONDS }),
     tokens,
     accessTokens,
-    revoker: createGrantRevoker({ store: tokens, providers, log }),
-    contacts: createContactsReader({ providers, accessTokens }),
+    revoker,
+    people,
+    connections: createConnections({ people, accessTokens, revoker, log }),
+    signIn: createSignIn({ people, tokens, revoker, log }),
+    contacts: createContactsReader({ providers }),
   }
 }

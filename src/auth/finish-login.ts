@@ -4,14 +4,15 @@
 // replayed URL fails), started by this browser, for this provider. openid-client then
 // checks `iss` (RFC 9207), state, error, and that no implicit-flow tokens came, exchanges
 // the code with client_secret_basic and the PKCE verifier, and validates the ID token and
-// its nonce. Only then is the session regenerated and the tokens stored.
+// its nonce. Only then are the tokens stored and the account attached to its person
+// (people/sign-in.ts), and the session regenerated.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Request, Response } from 'express'
 import { AppError, ErrorCode, unknownProvider } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { ProviderClient } from '../oidc/provider-client.ts'
+import type { SignIn } from '../people/sign-in.ts'
 import { regenerateSession, saveSession } from '../session/session-ops.ts'
-import type { GrantRevoker } from '../tokens/revoke-grant.ts'
 import type { TokenStore } from '../tokens/token-store.ts'
 import { browserFingerprint, type LoginStore } from './login-store.ts'
 
@@ -29,8 +30,10 @@ export function createFinishLogin(deps: {
   providers: ReadonlyMap<string, ProviderClient>
   logins: LoginStore
   tokens: TokenStore
-  revoker: GrantRevoker
+  signIn: SignIn
   log: Logger
+  /** How long a sign-in with another account waits for "add" or "switch". */
+  choiceTtlSeconds: number
 }) {
   return async function finishLogin(req: Request, res: Response) {
     // The URL carries a code and a state: keep both out of Referer headers even if the
@@ -83,43 +86,66 @@ export function createFinishLogin(deps: {
 
     const now = Math.floor(Date.now() / 1000)
     const grantId = randomBytes(24).toString('base64url')
-    await deps.tokens.create(grantId, {
-      provider: providerId,
-      subject: issued.claims.sub,
-      accessToken: issued.accessToken,
-      refreshToken: issued.refreshToken,
-      idToken: issued.idToken,
-      expiresAt: issued.expiresAt,
-      scope: issued.scope,
-      createdAt: now,
-      refreshedAt: undefined,
-    })
+    const subject = issued.claims.sub
+    // Stored before anybody owns it, with the short life of an unanswered question; it
+    // gets the connection's lifetime once attached (people/sign-in.ts).
+    await deps.tokens.create(
+      grantId,
+      {
+        provider: providerId,
+        subject,
+        accessToken: issued.accessToken,
+        refreshToken: issued.refreshToken,
+        refreshExpiresAt: issued.refreshExpiresAt,
+        idToken: issued.idToken,
+        expiresAt: issued.expiresAt,
+        scope: issued.scope,
+        createdAt: now,
+        refreshedAt: undefined,
+      },
+      { ttlSeconds: deps.choiceTtlSeconds },
+    )
+    const account = {
+      identity: {
+        provider: providerId,
+        issuer: provider.settings.issuer.href,
+        subject,
+        displayName: typeof issued.claims.name === 'string' ? issued.claims.name : undefined,
+        email: typeof issued.claims.email === 'string' ? issued.claims.email : undefined,
+      },
+      grantId,
+      scopes: issued.scope,
+    }
 
-    const previousGrant = req.session.grantId
-    const previousUser = req.session.user
+    const outcome = await deps.signIn.complete(account, req.session.personId)
+    if (outcome.kind === 'ask') {
+      // Signed in as somebody already, back with another account: ask before mixing two
+      // address books or leaving one. Nothing about the current person changes yet.
+      if (req.session.pendingChoice) await deps.signIn.cancel(req.session.pendingChoice)
+      req.session.pendingChoice = {
+        ...account,
+        returnTo: pending.returnTo,
+        expiresAt: Date.now() + deps.choiceTtlSeconds * 1000,
+      }
+      await saveSession(req)
+      res.redirect(303, '/connections/choose')
+      return
+    }
+
+    const sameSession = req.session.personId === outcome.personId
+    const connectionIds = sameSession ? (req.session.connectionIds ?? []) : []
     // A new session id at sign-in: an id planted before sign-in is worthless afterwards
     // (session fixation). The browser key survives so other tabs can still finish.
     await regenerateSession(req)
     req.session.browserKey = browserKey
-    req.session.grantId = grantId
-    req.session.user = {
-      provider: providerId,
-      subject: issued.claims.sub,
-      name: typeof issued.claims.name === 'string' ? issued.claims.name : undefined,
-      email: typeof issued.claims.email === 'string' ? issued.claims.email : undefined,
-    }
+    req.session.personId = outcome.personId
+    req.session.connectionIds = [...new Set([...connectionIds, outcome.connection.id])]
     await saveSession(req)
-    if (previousGrant && previousUser) {
-      const samePerson =
-        previousUser.provider === providerId && previousUser.subject === issued.claims.sub
-      // The same person's old record is dropped, not revoked: the provider may have handed
-      // this sign-in the same grant, and revoking the old refresh token would end it.
-      // Someone else's grant is revoked: nobody could reach it from this app any more.
-      if (samePerson) await deps.tokens.remove(previousGrant)
-      else await deps.revoker.revoke({ grantId: previousGrant, provider: previousUser.provider })
-    }
 
-    deps.log.info({ provider: providerId, grantId }, 'signed in')
+    deps.log.info(
+      { provider: providerId, person: outcome.personId, connection: outcome.connection.id },
+      'signed in',
+    )
     res.redirect(303, pending.returnTo)
   }
 }

@@ -5,7 +5,7 @@ import type { NextFunction, Request, Response } from 'express'
 import { AppError, ErrorCode } from '../errors.ts'
 
 export function requireUser(req: Request, res: Response, next: NextFunction) {
-  if (req.session?.user) {
+  if (req.session?.personId) {
     next()
     return
   }

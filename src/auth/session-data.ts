@@ -1,19 +1,24 @@
-// What the app keeps in express-session. Only references: the tokens live in their own
-// encrypted record (tokens/token-store.ts), never in the session blob or the cookie.
+// What the app keeps in express-session: references only. The person and their connections
+// live in PostgreSQL, the tokens in their own encrypted record (tokens/token-store.ts),
+// never in the session blob or the cookie.
 import 'express-session'
+import type { PendingAccount } from '../people/sign-in.ts'
 
-export interface SessionUser {
-  provider: string
-  subject: string
-  name: string | undefined
-  email: string | undefined
+export interface PendingChoice extends PendingAccount {
+  /** Where the person was going when they signed in. */
+  returnTo: string
+  /** Epoch ms; the waiting tokens' record expires at the same time. */
+  expiresAt: number
 }
 
 declare module 'express-session' {
   interface SessionData {
-    user: SessionUser
-    /** Key of the token record of this sign-in. */
-    grantId: string
+    /** The signed-in person (people.id). */
+    personId: string
+    /** Connections this session signed in with or added: signing out ends them. */
+    connectionIds: string[]
+    /** A sign-in with another account, waiting for "add" or "switch". */
+    pendingChoice: PendingChoice
     /** Random per-browser value; pending sign-ins store its hash (login CSRF defence). */
     browserKey: string
     /** Synchronizer token for this session's POST forms. */

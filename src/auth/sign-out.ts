@@ -1,33 +1,60 @@
-// POST /logout ends everything: the grant at the provider (RFC 7009), the token record,
-// the session and its cookie, and then offers to end the session at the provider too
+// POST /logout ends everything this session started: the grants of the connections it
+// signed in with or added (RFC 7009, revoked at the provider and forgotten here), the
+// session and its cookie, and then offers to end the session at the provider too
 // (RP-Initiated Logout): on a shared computer, the next person must not find the provider
-// still signed in and one "Allow" away from these contacts. POST /disconnect ends only
-// the grant and keeps the person signed in (and their imported data).
+// still signed in and one "Allow" away from these contacts. POST /disconnect ends one
+// connection and keeps the person signed in (and their imported data).
 import type { Request, Response } from 'express'
 import type { ProviderClient } from '../oidc/provider-client.ts'
+import type { Connections } from '../people/connections.ts'
+import type { PeopleStore } from '../people/people-store.ts'
+import type { SignIn } from '../people/sign-in.ts'
 import { destroySession } from '../session/session-ops.ts'
-import type { GrantRevoker, RevocationOutcome } from '../tokens/revoke-grant.ts'
+import type { RevocationOutcome } from '../tokens/revoke-grant.ts'
 
 /** The start page tells what happened at the provider when the person needs to act. */
-function noticeFor(event: 'signedout' | 'disconnected', outcome: RevocationOutcome | undefined) {
-  if (outcome === 'unsupported') return `?${event}=local`
-  if (outcome === 'failed') return `?${event}=unconfirmed`
-  if (outcome === 'revoked' && event === 'disconnected') return '?disconnected=revoked'
+function noticeFor(event: 'signedout' | 'disconnected', outcomes: RevocationOutcome[]) {
+  if (outcomes.includes('failed')) return `?${event}=unconfirmed`
+  if (outcomes.includes('unsupported')) return `?${event}=local`
+  if (outcomes.includes('revoked') && event === 'disconnected') return '?disconnected=revoked'
   return ''
 }
 
-export function createSignOut(deps: {
-  revoker: GrantRevoker
+export interface SignOutDeps {
+  people: PeopleStore
+  connections: Connections
+  signIn: SignIn
   providers: ReadonlyMap<string, ProviderClient>
   cookieName: string
   secure: boolean
   /** Where the provider sends the browser after its own sign-out: the start page. */
   postLogoutRedirectUri: string
-}) {
+}
+
+/**
+ * Ends the connections this session made, and a sign-in still waiting for an answer.
+ * Returns what the providers said, and the provider of the latest connection.
+ */
+export async function endSessionConnections(
+  req: Request,
+  deps: Pick<SignOutDeps, 'people' | 'connections' | 'signIn'>,
+): Promise<{ outcomes: RevocationOutcome[]; lastProvider: string | undefined }> {
+  const { personId, connectionIds = [], pendingChoice } = req.session
+  const outcomes: RevocationOutcome[] = []
+  let lastProvider: string | undefined
+  if (pendingChoice) await deps.signIn.cancel(pendingChoice)
+  for (const id of personId ? connectionIds : []) {
+    const connection = await deps.people.connection(personId as string, id)
+    if (!connection) continue
+    lastProvider = connection.provider
+    if (connection.status === 'active') outcomes.push(await deps.connections.disconnect(connection))
+  }
+  return { outcomes, lastProvider }
+}
+
+export function createSignOut(deps: SignOutDeps) {
   async function logout(req: Request, res: Response) {
-    const { grantId, user } = req.session
-    const outcome =
-      grantId && user ? await deps.revoker.revoke({ grantId, provider: user.provider }) : undefined
+    const { outcomes, lastProvider } = await endSessionConnections(req, deps)
     await destroySession(req)
     res.clearCookie(deps.cookieName, {
       path: '/',
@@ -35,19 +62,26 @@ export function createSignOut(deps: {
       sameSite: 'lax',
       secure: deps.secure,
     })
-    const provider = user ? deps.providers.get(user.provider) : undefined
+    const provider = lastProvider ? deps.providers.get(lastProvider) : undefined
     const endSession = await provider?.endSessionUrl(deps.postLogoutRedirectUri)
-    res.redirect(303, endSession?.href ?? `/${noticeFor('signedout', outcome)}`)
+    res.redirect(303, endSession?.href ?? `/${noticeFor('signedout', outcomes)}`)
   }
 
   async function disconnect(req: Request, res: Response) {
-    const { grantId, user } = req.session
-    let outcome: RevocationOutcome | undefined
-    if (grantId && user) {
-      outcome = await deps.revoker.revoke({ grantId, provider: user.provider })
-      delete req.session.grantId
-    }
-    res.redirect(303, `/${noticeFor('disconnected', outcome) || '?disconnected=done'}`)
+    const personId = req.session.personId as string
+    const wanted: unknown = req.body?.connection
+    const connections = (await deps.people.connections(personId)).filter(
+      (c) => c.status !== 'disconnected',
+    )
+    // Without a choice, the only connection there is (the form names one when there are more).
+    const connection =
+      typeof wanted === 'string'
+        ? connections.find((c) => c.id === wanted)
+        : connections.length === 1
+          ? connections[0]
+          : undefined
+    const outcomes = connection ? [await deps.connections.disconnect(connection)] : []
+    res.redirect(303, `/${noticeFor('disconnected', outcomes) || '?disconnected=done'}`)
   }
 
   return { logout, disconnect }

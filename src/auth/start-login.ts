@@ -37,7 +37,7 @@ export function createStartLogin(deps: {
     req.session.browserKey ??= randomBytes(32).toString('base64url')
     // A session made only to carry the browser key lives as long as the sign-in may take,
     // so a flood of /login requests cannot fill Redis with day-long sessions.
-    if (!req.session.user) req.session.cookie.maxAge = deps.logins.ttlSeconds * 1000
+    if (!req.session.personId) req.session.cookie.maxAge = deps.logins.ttlSeconds * 1000
     const state = client.randomState()
     const nonce = client.randomNonce()
     const codeVerifier = client.randomPKCECodeVerifier()

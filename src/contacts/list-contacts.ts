@@ -4,7 +4,6 @@
 
 import { AppError, ErrorCode, reconnectNeeded } from '../errors.ts'
 import type { ProviderClient } from '../oidc/provider-client.ts'
-import type { AccessTokens, GrantRef } from '../tokens/access-tokens.ts'
 import type { Contact } from './contact.ts'
 import { AccessTokenRejectedError, createPeopleApi, type PeopleApi } from './people-api.ts'
 
@@ -14,13 +13,18 @@ import { AccessTokenRejectedError, createPeopleApi, type PeopleApi } from './peo
  */
 const MAX_PAGES = 30
 
+/** Whose contacts: the provider, and the connection's way to an access token. */
+export interface ContactsOwner {
+  provider: string
+  accessToken(options?: { rejected?: string }): Promise<string>
+}
+
 export interface ContactsReader {
-  list(grant: GrantRef): Promise<Contact[]>
+  list(owner: ContactsOwner): Promise<Contact[]>
 }
 
 export function createContactsReader(deps: {
   providers: ReadonlyMap<string, ProviderClient>
-  accessTokens: AccessTokens
 }): ContactsReader {
   const apis = new Map<string, PeopleApi>()
   for (const [id, provider] of deps.providers) {
@@ -41,7 +45,7 @@ export function createContactsReader(deps: {
         throw new AppError(ErrorCode.UNKNOWN_PROVIDER, 'That provider is no longer configured.', {
           status: 404,
         })
-      let { accessToken } = await deps.accessTokens.get(grant)
+      let accessToken = await grant.accessToken()
       // One refresh-and-retry per page: a token may also expire during a long listing.
       let retried = false
       const contacts: Contact[] = []
@@ -60,7 +64,7 @@ export function createContactsReader(deps: {
             })
           }
           retried = true
-          ;({ accessToken } = await deps.accessTokens.get(grant, { rejected: accessToken }))
+          accessToken = await grant.accessToken({ rejected: accessToken })
           pages--
           continue
         }

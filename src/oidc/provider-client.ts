@@ -14,10 +14,20 @@ export interface IssuedTokens {
   idToken: string | undefined
   /** Epoch seconds. */
   expiresAt: number
+  /** Epoch seconds after which the refresh token ends, when the provider said. */
+  refreshExpiresAt: number | undefined
   /** Granted scopes; undefined when the response did not say (RFC 6749 §5.1: unchanged). */
   scope: string[] | undefined
   /** Claims of the ID token, when one came with the response (already validated). */
   claims: client.IDToken | undefined
+}
+
+/** Google (apps in testing) and Microsoft tell when the refresh token ends; Keycloak too. */
+function refreshEndOf(tokens: client.TokenEndpointResponse): number | undefined {
+  const seconds = tokens.refresh_token_expires_in ?? tokens.refresh_expires_in
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0
+    ? Math.floor(Date.now() / 1000) + Math.floor(seconds)
+    : undefined
 }
 
 export interface ProviderClient {
@@ -129,6 +139,7 @@ export function createProviderClient(
       refreshToken: tokens.refresh_token,
       idToken: tokens.id_token,
       expiresAt: Math.floor(Date.now() / 1000) + lifetime,
+      refreshExpiresAt: refreshEndOf(tokens),
       scope: tokens.scope?.split(' ').filter(Boolean),
       claims: tokens.claims(),
     }

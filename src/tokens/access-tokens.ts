@@ -15,13 +15,9 @@ import type { Logger } from '../log.ts'
 import type { ProviderClient } from '../oidc/provider-client.ts'
 import { isRedisUnavailable } from '../redis.ts'
 import type { Lease, RefreshLock } from './refresh-lock.ts'
-import type { TokenRecord, TokenSet, TokenStore } from './token-store.ts'
+import type { GrantRef, TokenRecord, TokenSet, TokenStore } from './token-store.ts'
 
-/** Which grant: the token record's key and the provider it belongs to. */
-export interface GrantRef {
-  grantId: string
-  provider: string
-}
+export type { GrantRef }
 
 export interface AccessTokens {
   /**
@@ -79,9 +75,9 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const fresh = (record: TokenRecord, seen: TokenRecord, rejected: string | undefined) =>
     usable(record, rejected) || (record.version !== seen.version && record.accessToken !== rejected)
 
-  async function load({ grantId, provider }: GrantRef): Promise<TokenRecord> {
-    const record = await store.load(grantId)
-    if (!record) throw reconnectNeeded(provider)
+  async function load(grant: GrantRef): Promise<TokenRecord> {
+    const record = await store.load(grant)
+    if (!record) throw reconnectNeeded(grant.provider)
     return record
   }
 
@@ -98,7 +94,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     let lastError: unknown
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const saved = await store.update(grant.grantId, from.version, next)
+        const saved = await store.update(grant, from.version, next)
         if (saved) return saved
         // Someone wrote first (a lapsed lease) or the person signed out meanwhile.
         log.warn({ grantId: grant.grantId }, 'refreshed tokens lost the compare-and-set')
@@ -106,7 +102,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
       } catch (err) {
         if (!isRedisUnavailable(err)) throw err
         lastError = err
-        const current = await store.load(grant.grantId).catch(() => undefined)
+        const current = await store.load(grant).catch(() => undefined)
         if (current?.accessToken === next.accessToken) return current
         await sleep(100 * (attempt + 1))
       }
@@ -162,6 +158,8 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         // RFC 6749 §6: a new refresh token replaces the old one (rotation: our demo server,
         // Microsoft); none in the response means keep the one we have (Google).
         refreshToken: issued.refreshToken ?? record.refreshToken,
+        // A new refresh token brings its own lifetime; the kept one keeps its old end.
+        refreshExpiresAt: issued.refreshToken ? issued.refreshExpiresAt : record.refreshExpiresAt,
         idToken: issued.idToken ?? record.idToken,
         expiresAt: issued.expiresAt,
         // RFC 6749 §5.1: no scope in the response means the scope is unchanged.
@@ -223,7 +221,11 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   return {
     async get(grant, { rejected } = {}) {
       const record = await load(grant)
-      if (usable(record, rejected)) return record
+      if (usable(record, rejected)) {
+        // In use: the record lives CONNECTION_IDLE_DAYS from now.
+        await store.touch(grant.grantId)
+        return record
+      }
       // Callers refused different tokens must not share: one of them would get back the
       // very token that was refused. They still meet at the Redis lease.
       const key = `${grant.grantId}\u0000${rejected ?? ''}`

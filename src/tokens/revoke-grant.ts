@@ -5,8 +5,7 @@
 
 import type { Logger } from '../log.ts'
 import type { ProviderClient } from '../oidc/provider-client.ts'
-import type { GrantRef } from './access-tokens.ts'
-import type { TokenStore } from './token-store.ts'
+import type { GrantRef, TokenStore } from './token-store.ts'
 
 export type RevocationOutcome = 'revoked' | 'unsupported' | 'failed' | 'nothing-stored'
 
@@ -22,7 +21,7 @@ export function createGrantRevoker(deps: {
   const { store, providers, log } = deps
   return {
     async revoke(grant) {
-      const record = await store.load(grant.grantId)
+      const record = await store.load(grant)
       const provider = providers.get(grant.provider)
       let outcome: RevocationOutcome = 'nothing-stored'
       try {

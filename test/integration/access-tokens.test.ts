@@ -29,7 +29,7 @@ beforeAll(async () => {
     keys,
     log,
     cipher: createCipher([randomBytes(32)]),
-    ttlSeconds: 3600,
+    idleSeconds: 3600,
   })
 })
 afterAll(async () => {
@@ -55,6 +55,7 @@ function scriptedProvider(
         expiresAt: now() + 300,
         scope: undefined,
         claims: undefined,
+        refreshExpiresAt: undefined,
         ...issued,
       } satisfies IssuedTokens
     },
@@ -91,7 +92,7 @@ async function grantExpiringIn(seconds: number, lifetime = 300) {
     createdAt,
     refreshedAt: undefined,
   })
-  return { grantId, provider: 'demo' }
+  return { grantId, provider: 'demo', subject: 'alice' }
 }
 
 describe('sharing one refresh', () => {
@@ -122,7 +123,7 @@ describe('sharing one refresh', () => {
     })
     const tokens = instance(provider)
     const grant = await grantExpiringIn(300)
-    const current = (await store.load(grant.grantId))?.accessToken
+    const current = (await store.load(grant))?.accessToken
     const [a, b] = await Promise.all([tokens.get(grant), tokens.get(grant, { rejected: current })])
     expect(a.accessToken).toBe(current) // still valid for this caller
     expect(b.accessToken).not.toBe(current)
@@ -171,7 +172,7 @@ describe('when the holder fails', () => {
     expect(await waiter).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', retryable: true })
     expect(Date.now() - started).toBeLessThan(2000) // not the 8 s wait budget
     expect(calls()).toBe(1)
-    expect((await store.load(grant.grantId))?.refreshToken).toBe('rt-0')
+    expect((await store.load(grant))?.refreshToken).toBe('rt-0')
   })
 
   it('when storing the refreshed tokens hits a Redis hiccup, then the write is retried and the new refresh token is not lost', async () => {
@@ -179,9 +180,9 @@ describe('when the holder fails', () => {
     let failures = 1
     const flaky: TokenStore = {
       ...store,
-      async update(grantId, version, tokens) {
+      async update(ref, version, tokens) {
         if (failures-- > 0) throw new Error('Connection is closed.')
-        return store.update(grantId, version, tokens)
+        return store.update(ref, version, tokens)
       },
     }
     const tokens = createAccessTokens({
@@ -195,6 +196,6 @@ describe('when the holder fails', () => {
     const grant = await grantExpiringIn(-1)
     const refreshed = await tokens.get(grant)
     expect(refreshed.refreshToken).toBe('rt-1')
-    expect((await store.load(grant.grantId))?.refreshToken).toBe('rt-1')
+    expect((await store.load(grant))?.refreshToken).toBe('rt-1')
   })
 })

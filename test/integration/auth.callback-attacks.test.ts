@@ -8,6 +8,7 @@ import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import type { PendingLogin } from '../../src/auth/login-store.ts'
 import { Browser, type Hop } from './support/browser.ts'
 import { authorizeAtProvider, type SignInOptions, signIn } from './support/login.ts'
+import { storedConnection } from './support/session.ts'
 import { startStack, type TestStack, tokenRequests } from './support/stack.ts'
 
 let stack: TestStack
@@ -233,14 +234,14 @@ describe('forged and replayed state (A1)', () => {
     const first = await browser.request(pending.url)
     expect(first.status).toBe(303)
     const before = tokenRequests(stack).length
-    const sessionBefore = await sessionOf(browser)
+    const connectionBefore = await storedConnection(stack, browser)
 
     const replay = await browser.request(pending.url)
 
     expectErrorPage(replay, PAGE.stateUnknown)
     expect(tokenRequests(stack)).toHaveLength(before)
     // The replay changed nothing: the person stays signed in to the first sign-in's grant.
-    expect((await sessionOf(browser))?.grantId).toBe(sessionBefore?.grantId)
+    expect((await storedConnection(stack, browser)).grantId).toBe(connectionBefore.grantId)
   })
 
   it('when the state parameter is repeated, then 400 and no token request', async () => {
@@ -317,8 +318,8 @@ describe('PKCE and the ID token (A2, A3)', () => {
     expectErrorPage(hop, PAGE.notVerified)
     expect(tokenRequests(stack)).toHaveLength(before + 1)
     const session = await sessionOf(victim)
-    expect(session?.user).toBeUndefined()
-    expect(session?.grantId).toBeUndefined()
+    expect(session?.personId).toBeUndefined()
+    expect(session?.connectionIds).toBeUndefined()
     expect(await tokenKeys()).toEqual(recordsBefore)
     await expectSignedOut(victim)
   })
@@ -336,7 +337,7 @@ describe('PKCE and the ID token (A2, A3)', () => {
 
     expectErrorPage(hop, PAGE.notVerified)
     expect(tokenRequests(stack)).toHaveLength(before + 1)
-    expect((await sessionOf(browser))?.user).toBeUndefined()
+    expect((await sessionOf(browser))?.personId).toBeUndefined()
     expect(await tokenKeys()).toEqual(recordsBefore)
     await expectSignedOut(browser)
   })
@@ -453,7 +454,7 @@ describe('authorization code injection and replay (A7)', () => {
     const browser = new Browser()
     const first = await pendingCallback(browser)
     expect((await browser.request(first.url)).status).toBe(303)
-    const grantId = String((await sessionOf(browser))?.grantId)
+    const { grantId } = await storedConnection(stack, browser)
     const recordsBefore = await tokenKeys()
 
     const second = await pendingCallback(browser, { start: '/login' })
@@ -466,7 +467,7 @@ describe('authorization code injection and replay (A7)', () => {
     expectErrorPage(hop, PAGE.notVerified)
     expect(answers.map((a) => a.error)).toEqual(['invalid_grant'])
     expect(await tokenKeys()).toEqual(recordsBefore)
-    expect((await sessionOf(browser))?.grantId).toBe(grantId)
+    expect((await storedConnection(stack, browser)).grantId).toBe(grantId)
   })
 
   it('when a used code is exchanged a second time with its own verifier, then the provider revokes the grant and the first refresh token stops working', async () => {
@@ -481,8 +482,8 @@ describe('authorization code injection and replay (A7)', () => {
       .slice(asBefore)
       .find((r) => r.endpoint === 'token' && r.params.grant_type === 'authorization_code')
     const usedVerifier = String(firstExchange?.params.code_verifier)
-    const grantId = String((await sessionOf(browser))?.grantId)
-    const record = await stack.apps[0]?.services.tokens.load(grantId)
+    const { grantId = '', provider, subject } = await storedConnection(stack, browser)
+    const record = await stack.apps[0]?.services.tokens.load({ grantId, provider, subject })
     const refreshToken = String(record?.refreshToken)
     expect(record?.refreshToken).toBeTypeOf('string')
 
@@ -501,7 +502,7 @@ describe('authorization code injection and replay (A7)', () => {
 
     expectErrorPage(hop, PAGE.notVerified)
     expect(answers.map((a) => a.error)).toEqual(['invalid_grant'])
-    expect((await sessionOf(browser))?.grantId).toBe(grantId)
+    expect((await storedConnection(stack, browser)).grantId).toBe(grantId)
     const refresh = await refreshAtProvider(refreshToken)
     expect(refresh.status).toBe(400)
     expect(refresh.body.error).toBe('invalid_grant')

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import { Browser, formAction, formValue } from './support/browser.ts'
 import { authorizeAtProvider, signIn } from './support/login.ts'
-import { storedSession } from './support/session.ts'
+import { storedConnection, storedSession } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
 let stack: TestStack
@@ -207,7 +207,11 @@ describe('where the tokens are, and where they never are', () => {
     // …and the app can read them back: it is a real store, not a sink.
     const grants = await Promise.all(
       tokenKeys.map((key) =>
-        stack.apps[0]?.services.tokens.load(key.slice(`${stack.prefix}tok:`.length)),
+        stack.apps[0]?.services.tokens.load({
+          grantId: key.slice(`${stack.prefix}tok:`.length),
+          provider: 'demo',
+          subject: 'alice',
+        }),
       ),
     )
     expect(grants.map((g) => g?.accessToken)).toContain(issued[0])
@@ -216,7 +220,8 @@ describe('where the tokens are, and where they never are', () => {
   it('when the person signs out, then the session, the token record and the cookie are gone, and the provider offers to end its session too', async () => {
     const browser = new Browser()
     const page = await signIn(browser, stack.appUrl)
-    const { key: sessionKey, grantId } = await storedSession(stack, browser)
+    const { key: sessionKey } = await storedSession(stack, browser)
+    const { grantId } = await storedConnection(stack, browser)
     const tokenKey = `${stack.prefix}tok:${grantId}`
     expect(await stack.redis.exists(tokenKey)).toBe(1)
 

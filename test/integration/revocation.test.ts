@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Browser, formValue } from './support/browser.ts'
 import { signIn } from './support/login.ts'
-import { storedSession } from './support/session.ts'
+import { storedConnection, storedSession } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
 const revocations = (stack: TestStack) =>
@@ -29,7 +29,7 @@ describe('a provider without a revocation endpoint (like Microsoft)', () => {
   it('when the person disconnects, then the app forgets the tokens and tells them to remove access at the provider', async () => {
     const browser = new Browser()
     const page = await signIn(browser, stack.appUrl)
-    const { grantId } = await storedSession(stack, browser)
+    const { grantId } = await storedConnection(stack, browser)
     const hop = await browser.request(`${stack.appUrl}/disconnect`, {
       form: { _csrf: String(formValue(page.body, '_csrf')) },
     })
@@ -66,7 +66,8 @@ describe('when revocation fails, and what stays in Redis', () => {
   it('when the revocation endpoint answers 503, then signing out still signs out and forgets the tokens', async () => {
     const browser = new Browser()
     const page = await signIn(browser, stack.appUrl)
-    const { key, grantId } = await storedSession(stack, browser)
+    const { key } = await storedSession(stack, browser)
+    const { grantId } = await storedConnection(stack, browser)
     stack.demo.authorizationServer.intercept = async (endpoint, ctx) => {
       if (endpoint !== 'revocation') return undefined
       ctx.status = 503
@@ -97,7 +98,8 @@ describe('when revocation fails, and what stays in Redis', () => {
     expect(anonymousTtl).toBeLessThanOrEqual(600_000)
 
     await signIn(browser, stack.appUrl)
-    const { key, grantId } = await storedSession(stack, browser)
+    const { key } = await storedSession(stack, browser)
+    const { grantId } = await storedConnection(stack, browser)
     const sessionTtl = await stack.redis.pttl(key)
     const tokenTtl = await stack.redis.pttl(`${stack.prefix}tok:${grantId}`)
     const day = 24 * 3600 * 1000

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Browser, formValue } from './support/browser.ts'
 import { signIn } from './support/login.ts'
-import { storedSession } from './support/session.ts'
+import { storedConnection, storedSession } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
 let stack: TestStack
@@ -50,14 +50,13 @@ describe('a damaged session record', () => {
   })
 })
 
-describe('another person on the same browser', () => {
-  it('when bob signs in over alice’s session, then alice’s grant is revoked at the provider and her record is gone', async () => {
+describe('another account on the same browser', () => {
+  /** Alice is signed in; the same browser then signs in at the provider as bob. */
+  async function bobOverAlice() {
     const browser = new Browser()
     await signIn(browser, stack.appUrl, { username: 'alice', password: 'alice-demo' })
     const alice = await storedSession(stack, browser)
-    const before = stack.demo.authorizationServer.requests.filter(
-      (r) => r.endpoint === 'revocation',
-    ).length
+    const aliceConnection = await storedConnection(stack, browser)
     // Same browser for the app, but the provider has forgotten alice (her provider session
     // ended), so the provider asks who is there: bob.
     const sameApp = new Browser()
@@ -65,20 +64,100 @@ describe('another person on the same browser', () => {
       `ci.sid=${await browser.cookie(stack.appUrl, 'ci.sid')}`,
       stack.appUrl,
     )
-    const page = await signIn(sameApp, stack.appUrl, {
+    const question = await signIn(sameApp, stack.appUrl, {
       username: 'bob',
       password: 'bob-demo',
       start: '/login',
     })
-    expect(page.body).toContain('Hello, Bob Baker')
-    const revocations = stack.demo.authorizationServer.requests
-      .filter((r) => r.endpoint === 'revocation')
-      .slice(before)
-    expect(revocations.map((r) => r.params.token_type_hint)).toContain('refresh_token')
-    expect(await stack.redis.exists(`${stack.prefix}tok:${alice.grantId}`)).toBe(0)
+    return { sameApp, alice, aliceConnection, question }
+  }
+
+  const revocationsSince = (before: number) =>
+    stack.demo.authorizationServer.requests.filter((r) => r.endpoint === 'revocation').slice(before)
+  const revocationCount = () => revocationsSince(0).length
+
+  it('when bob signs in over alice’s session, then the app asks whether to add bob’s account or switch, and changes nothing yet', async () => {
+    const before = revocationCount()
+    const { sameApp, alice, aliceConnection, question } = await bobOverAlice()
+    expect(question.url).toBe(`${stack.appUrl}/connections/choose`)
+    expect(question.body).toContain('Add to my address book')
+    expect(question.body).toContain('Switch to this account')
+    expect(revocationsSince(before)).toHaveLength(0)
+    const session = await storedSession(stack, sameApp)
+    expect(session.personId).toBe(alice.personId)
+    expect(session.pendingChoice?.identity.subject).toBe('bob')
+    expect((await storedConnection(stack, sameApp)).id).toBe(aliceConnection.id)
+  })
+
+  it('when the person chooses to switch, then alice’s grant is revoked and the browser is bob’s, in a new session', async () => {
+    const before = revocationCount()
+    const { sameApp, alice, aliceConnection, question } = await bobOverAlice()
+    const hop = await sameApp.request(`${stack.appUrl}/connections/choose`, {
+      form: { _csrf: String(formValue(question.body, '_csrf')), choice: 'switch' },
+    })
+    expect(hop.status).toBe(303)
+    const page = await sameApp.follow(String(hop.location))
+    expect(page.body).toContain('Bob Baker')
+    expect(revocationsSince(before).map((r) => r.params.token_type_hint)).toContain(
+      'refresh_token',
+    )
+    expect(await stack.redis.exists(`${stack.prefix}tok:${aliceConnection.grantId}`)).toBe(0)
     const bob = await storedSession(stack, sameApp)
     expect(bob.key).not.toBe(alice.key)
-    expect(bob.user?.subject).toBe('bob')
+    expect(bob.personId).not.toBe(alice.personId)
+    expect((await storedConnection(stack, sameApp)).subject).toBe('bob')
+    const people = stack.apps[0]?.services.people
+    expect((await people?.connection(String(alice.personId), aliceConnection.id))?.status).toBe(
+      'disconnected',
+    )
+  })
+
+  it('when the person chooses to add, then one person has two connections, both usable, and nothing is revoked', async () => {
+    const before = revocationCount()
+    const { sameApp, alice, question } = await bobOverAlice()
+    const hop = await sameApp.request(`${stack.appUrl}/connections/choose`, {
+      form: { _csrf: String(formValue(question.body, '_csrf')), choice: 'add' },
+    })
+    expect(hop.status).toBe(303)
+    const session = await storedSession(stack, sameApp)
+    expect(session.personId).toBe(alice.personId)
+    expect(session.key).not.toBe(alice.key) // a new session id for the new sign-in
+    const connections = (await stack.apps[0]?.services.people.connections(String(alice.personId))) ?? []
+    expect(connections.map((c) => [c.subject, c.status])).toEqual([
+      ['alice', 'active'],
+      ['bob', 'active'],
+    ])
+    for (const connection of connections) {
+      const page = await sameApp.request(`${stack.appUrl}/resource?connection=${connection.id}`)
+      expect(page.status).toBe(200)
+    }
+    expect(revocationsSince(before)).toHaveLength(0)
+  })
+
+  it('when the person cancels, then bob’s new grant is revoked (nobody here will use it) and alice stays signed in', async () => {
+    const before = revocationCount()
+    const { sameApp, alice, question } = await bobOverAlice()
+    const grantId = String((await storedSession(stack, sameApp)).pendingChoice?.grantId)
+    expect(await stack.redis.exists(`${stack.prefix}tok:${grantId}`)).toBe(1)
+    const hop = await sameApp.request(`${stack.appUrl}/connections/choose`, {
+      form: { _csrf: String(formValue(question.body, '_csrf')), choice: 'cancel' },
+    })
+    expect(hop.location).toBe(`${stack.appUrl}/`)
+    expect(await stack.redis.exists(`${stack.prefix}tok:${grantId}`)).toBe(0)
+    expect(revocationsSince(before).map((r) => r.params.token_type_hint)).toContain(
+      'refresh_token',
+    )
+    expect((await storedSession(stack, sameApp)).personId).toBe(alice.personId)
+    const again = await sameApp.request(`${stack.appUrl}/connections/choose`)
+    expect(again.status).toBe(410)
+  })
+
+  it('when the waiting sign-in is older than its lifetime, then its tokens are not kept longer either', async () => {
+    const { sameApp } = await bobOverAlice()
+    const grantId = String((await storedSession(stack, sameApp)).pendingChoice?.grantId)
+    const ttl = await stack.redis.pttl(`${stack.prefix}tok:${grantId}`)
+    expect(ttl).toBeGreaterThan(0)
+    expect(ttl).toBeLessThanOrEqual(600_000)
   })
 })
 

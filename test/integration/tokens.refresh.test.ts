@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import { Browser } from './support/browser.ts'
 import { signIn } from './support/login.ts'
-import { presentRefreshToken, storedSession, storedTokens } from './support/session.ts'
+import { presentRefreshToken, storedConnection, storedSession, storedTokens } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
 const TTL_SECONDS = 2
@@ -122,8 +122,10 @@ describe('when the grant ends at the provider', () => {
     expect(page.status).toBe(403)
     expect(page.body).toContain('Access to your contacts was revoked or expired — reconnect')
     const session = await storedSession(stack, browser)
-    expect(session.user?.subject).toBe('alice') // still signed in: only the grant is gone
-    expect(session.grantId).toBeUndefined()
+    expect(session.personId).toBeDefined() // still signed in: only the grant is gone
+    const connection = await storedConnection(stack, browser)
+    expect(connection.status).toBe('reconnect_needed')
+    expect(connection.grantId).toBeUndefined()
     return page
   }
 
@@ -144,7 +146,7 @@ describe('when the grant ends at the provider', () => {
     expect(replay.status).toBe(400)
     expect(replay.body.error).toBe('invalid_grant')
 
-    const { grantId } = await storedSession(stack, browser)
+    const { grantId } = await storedConnection(stack, browser)
     await sleep(TTL_SECONDS * 1000 + 100)
     const page = await expectReconnectPage(browser)
     expect(await stack.redis.exists(`${stack.prefix}tok:${grantId}`)).toBe(0)
@@ -155,7 +157,7 @@ describe('when the grant ends at the provider', () => {
 
   it('when the person removes the app at the provider, then the next refresh ends in the reconnect page, and reconnecting works', async () => {
     const { browser } = await signedInAndExpired()
-    const { grantId } = await storedSession(stack, browser)
+    const { grantId } = await storedConnection(stack, browser)
     expect(await stack.demo.authorizationServer.revokeAccountGrants('alice')).toBeGreaterThan(0)
     const page = await expectReconnectPage(browser)
     expect(await stack.redis.exists(`${stack.prefix}tok:${grantId}`)).toBe(0)
@@ -186,7 +188,7 @@ describe('when the grant ends at the provider', () => {
       const body = (await response.json()) as Record<string, unknown>
       return Response.json({ ...body, id_token: bobIdToken }, { status: response.status })
     }
-    const { grantId } = await storedSession(stack, browser)
+    const { grantId } = await storedConnection(stack, browser)
     const page = await resourceOn(browser, 0)
     expect(page.status).toBe(403)
     expect(page.body).toContain('The provider answered for a different account')
@@ -213,7 +215,7 @@ describe('when the provider does not answer', () => {
     expect(page.body).toContain('Try again')
     const kept = await storedTokens(stack, browser)
     expect(kept?.refreshToken).toBe(before.refreshToken)
-    expect((await storedSession(stack, browser)).user?.subject).toBe('alice')
+    expect((await storedConnection(stack, browser)).status).toBe('active')
 
     stack.demo.authorizationServer.intercept = undefined
     await sleep(50)
@@ -258,13 +260,13 @@ describe('when the provider does not answer', () => {
 
   it('when another process holds the refresh lease and never finishes, then waiting ends with a retry page and the session survives', async () => {
     const { browser, before } = await signedInAndExpired()
-    const { grantId } = await storedSession(stack, browser)
+    const { grantId } = await storedConnection(stack, browser)
     const lock = `${stack.prefix}lock:refresh:${grantId}`
     await stack.redis.set(lock, 'a stuck holder elsewhere', 'PX', 60_000)
     try {
       const page = await resourceOn(browser, 0)
       expect(page.status).toBe(502)
-      expect((await storedSession(stack, browser)).grantId).toBe(grantId)
+      expect((await storedConnection(stack, browser)).grantId).toBe(grantId)
       expect((await storedTokens(stack, browser))?.refreshToken).toBe(before.refreshToken)
     } finally {
       await stack.redis.del(lock)

@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import { Browser, formValue, type Hop } from './support/browser.ts'
+import type { GrantRef } from '../../src/tokens/token-store.ts'
 import { signIn } from './support/login.ts'
+import { storedConnection } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
 let stack: TestStack
@@ -23,6 +25,7 @@ interface SignedIn {
   page: Hop
   csrf: string
   sessionKey: string
+  grant: GrantRef
   grantId: string
   tokenKey: string
 }
@@ -34,29 +37,25 @@ async function sessionKeyOf(browser: Browser): Promise<string> {
   return `${stack.prefix}sess:${id}`
 }
 
-async function sessionOf(browser: Browser): Promise<{ grantId?: string; user?: unknown } | null> {
-  const raw = await stack.redis.get(await sessionKeyOf(browser))
-  return raw ? (JSON.parse(raw) as { grantId?: string; user?: unknown }) : null
-}
-
 async function signedIn(username = 'alice'): Promise<SignedIn> {
   const browser = new Browser()
   const page = await signIn(browser, stack.appUrl, { username, password: `${username}-demo` })
   expect(page.status).toBe(200)
   const sessionKey = await sessionKeyOf(browser)
-  const grantId = String((await sessionOf(browser))?.grantId)
+  const { grantId = '', provider, subject } = await storedConnection(stack, browser)
   return {
     browser,
     page,
     csrf: String(formValue(page.body, '_csrf')),
     sessionKey,
+    grant: { grantId, provider, subject },
     grantId,
     tokenKey: `${stack.prefix}tok:${grantId}`,
   }
 }
 
 async function refreshTokenOf(person: SignedIn): Promise<string> {
-  const record = await stack.apps[0]?.services.tokens.load(person.grantId)
+  const record = await stack.apps[0]?.services.tokens.load(person.grant)
   expect(record?.refreshToken).toBeTypeOf('string')
   return String(record?.refreshToken)
 }
@@ -158,7 +157,7 @@ describe('the session cookie', () => {
     const decoded = decodeURIComponent(value)
     expect(decoded).toMatch(/^s:[\w-]+\.[\w+/]+$/)
 
-    const record = await stack.apps[0]?.services.tokens.load(person.grantId)
+    const record = await stack.apps[0]?.services.tokens.load(person.grant)
     const tokens = [record?.accessToken, record?.refreshToken, record?.idToken]
     expect(tokens.every((t) => typeof t === 'string' && t.length > 24)).toBe(true)
     const jar = JSON.stringify(await person.browser.jar.getCookies(stack.appUrl))
@@ -297,7 +296,7 @@ describe('disconnect and sign-out revoke the grant at the provider', () => {
 
     expect(await stack.redis.exists(person.tokenKey)).toBe(0)
     expect(await stack.redis.exists(person.sessionKey)).toBe(1)
-    expect((await sessionOf(person.browser))?.grantId).toBeUndefined()
+    expect((await storedConnection(stack, person.browser)).status).toBe('disconnected')
     const notice = await person.browser.request(String(hop.location))
     expect(notice.status).toBe(200)
     expect(notice.body).toContain('access was revoked at your provider')

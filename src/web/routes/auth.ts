@@ -1,5 +1,7 @@
-// Sign-in, callback, sign-out and disconnect, read top to bottom like a table.
+// Sign-in, callback, the add-or-switch question, sign-out and disconnect, read top to
+// bottom like a table.
 import express, { type Router } from 'express'
+import { createChooseAccount } from '../../auth/choose-account.ts'
 import { createFinishLogin } from '../../auth/finish-login.ts'
 import type { LoginStore } from '../../auth/login-store.ts'
 import { requireUser } from '../../auth/require-user.ts'
@@ -8,7 +10,9 @@ import { createStartLogin } from '../../auth/start-login.ts'
 import { AppError, ErrorCode } from '../../errors.ts'
 import type { Logger } from '../../log.ts'
 import type { ProviderClient } from '../../oidc/provider-client.ts'
-import type { GrantRevoker } from '../../tokens/revoke-grant.ts'
+import type { Connections } from '../../people/connections.ts'
+import type { PeopleStore } from '../../people/people-store.ts'
+import type { SignIn } from '../../people/sign-in.ts'
 import type { TokenStore } from '../../tokens/token-store.ts'
 import { requireCsrf } from '../csrf.ts'
 import { noStore } from '../no-store.ts'
@@ -17,8 +21,11 @@ export function createAuthRoutes(deps: {
   providers: ReadonlyMap<string, ProviderClient>
   logins: LoginStore
   tokens: TokenStore
-  revoker: GrantRevoker
+  people: PeopleStore
+  connections: Connections
+  signIn: SignIn
   log: Logger
+  choiceTtlSeconds: number
   cookieName: string
   secure: boolean
   postLogoutRedirectUri: string
@@ -26,15 +33,18 @@ export function createAuthRoutes(deps: {
   const router = express.Router()
   const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 10 })
   const { logout, disconnect } = createSignOut(deps)
+  const choose = createChooseAccount(deps)
 
   // Every answer here carries a state, a code or a fresh session: never cached.
-  router.use(['/login', '/auth/callback', '/logout', '/disconnect'], noStore)
+  router.use(['/login', '/auth/callback', '/connections/choose', '/logout', '/disconnect'], noStore)
   router.get('/login', createStartLogin(deps))
   router.get('/auth/callback/:provider', createFinishLogin(deps))
+  router.get('/connections/choose', requireUser, choose.show)
+  router.post('/connections/choose', form, requireUser, requireCsrf, choose.answer)
   router.post('/logout', form, requireCsrf, logout)
   router.post('/disconnect', form, requireUser, requireCsrf, disconnect)
   // State changes only by POST: a link or an <img> must not sign anyone out.
-  router.all(['/logout', '/disconnect'], (_req, res) => {
+  router.all(['/logout', '/disconnect', '/connections/choose'], (_req, res) => {
     res.set('Allow', 'POST')
     throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, 'Use the button on the page for this.', {
       status: 405,

@@ -6,6 +6,8 @@ import { type Contact, displayName } from '../../contacts/contact.ts'
 import type { ContactsReader } from '../../contacts/list-contacts.ts'
 import { AppError, ErrorCode } from '../../errors.ts'
 import type { ProviderClient } from '../../oidc/provider-client.ts'
+import type { Connections } from '../../people/connections.ts'
+import type { Connection } from '../../people/people-store.ts'
 import { destroySession } from '../../session/session-ops.ts'
 import type { TokenStore } from '../../tokens/token-store.ts'
 import { describeConnection } from '../connection.ts'
@@ -37,56 +39,68 @@ function noticeOf(query: Record<string, unknown>): string | undefined {
   return undefined
 }
 
+/** The connection /resource reads: the one asked for, else the latest active one. */
+function chosenConnection(connections: Connection[], wanted: unknown): Connection | undefined {
+  if (typeof wanted === 'string') return connections.find((c) => c.id === wanted)
+  return connections.findLast((c) => c.status === 'active') ?? connections.at(-1)
+}
+
 export function createPageRoutes(deps: {
   providers: ReadonlyMap<string, ProviderClient>
   tokens: TokenStore
+  connections: Connections
   contacts: ContactsReader
 }): Router {
   const router = express.Router()
+  const views = (connections: Connection[]) =>
+    Promise.all(connections.map((c) => describeConnection(c, deps)))
 
   router.get('/', noStore, async (req, res) => {
-    if (req.session.grantId) await deps.tokens.touch(req.session.grantId)
+    const person = res.locals.person
     res.render('pages/home', {
       title: 'Contacts Importer',
       providers: [...deps.providers.values()].map(({ settings }) => ({
         id: settings.id,
         label: settings.label,
       })),
-      connection: await describeConnection(req, deps),
+      connections: person ? await views(person.connections) : [],
       notice: noticeOf(req.query),
     })
   })
 
   router.get('/resource', noStore, requireUser, async (req, res) => {
-    const { user, grantId } = req.session
-    if (!user || !grantId) {
-      // Disconnected on purpose: offer to connect again.
+    const person = res.locals.person
+    const connection = chosenConnection(person?.connections ?? [], req.query.connection)
+    if (!connection)
+      throw new AppError(ErrorCode.NOT_FOUND, 'There is no such connection.', { status: 404 })
+    if (connection.status !== 'active') {
+      // Disconnected on purpose, or ended at the provider: offer to connect again.
       res.render('pages/resource', {
         title: 'Your contacts',
-        connection: await describeConnection(req, deps),
+        connection: await describeConnection(connection, deps),
         contacts: undefined,
       })
       return
     }
-    await deps.tokens.touch(grantId)
     let contacts: Contact[]
     try {
-      contacts = await deps.contacts.list({ grantId, provider: user.provider })
+      contacts = await deps.contacts.list({
+        provider: connection.provider,
+        accessToken: (options) => deps.connections.accessToken(connection, options),
+      })
     } catch (err) {
-      const code = err instanceof AppError ? err.code : undefined
-      // The tokens are gone at the provider; forget the grant so the pages say so.
-      if (code === ErrorCode.GRANT_REVOKED) delete req.session.grantId
       // The provider answered for someone else (OIDC Core §12.2): sign this session out.
-      if (code === ErrorCode.IDENTITY_MISMATCH) {
+      // (The connection itself was marked by people/connections.ts, as a job would.)
+      if (err instanceof AppError && err.code === ErrorCode.IDENTITY_MISMATCH) {
         await destroySession(req)
-        res.locals.user = undefined
+        res.locals.person = undefined
       }
       throw err
     }
     res.render('pages/resource', {
       title: 'Your contacts',
       // Read after the contacts: it shows a refresh that happened on the way.
-      connection: await describeConnection(req, deps),
+      connection: await describeConnection(connection, deps),
       contacts: contacts.map((c) => ({ ...c, displayName: displayName(c) })),
     })
   })

@@ -1,14 +1,16 @@
-// Looks into Redis the way an operator would: the session behind a browser's cookie and the
-// token record it points to.
-import type { SessionUser } from '../../../src/auth/session-data.ts'
+// Looks into Redis and PostgreSQL the way an operator would: the session behind a browser's
+// cookie, the person and connection it names, and the token record the connection points to.
+import type { PendingChoice } from '../../../src/auth/session-data.ts'
+import type { Connection } from '../../../src/people/people-store.ts'
 import type { TokenRecord } from '../../../src/tokens/token-store.ts'
 import type { Browser } from './browser.ts'
 import type { TestStack } from './stack.ts'
 
 export interface StoredSession {
   key: string
-  user?: SessionUser
-  grantId?: string
+  personId?: string
+  connectionIds?: string[]
+  pendingChoice?: PendingChoice
 }
 
 /** The express-session id inside a signed `s:<id>.<signature>` cookie value. */
@@ -25,15 +27,29 @@ export async function storedSession(stack: TestStack, browser: Browser): Promise
   return { key, ...(JSON.parse(raw) as Omit<StoredSession, 'key'>) }
 }
 
+/** The connection this browser's session signed in with last (from PostgreSQL). */
+export async function storedConnection(stack: TestStack, browser: Browser): Promise<Connection> {
+  const { personId, connectionIds } = await storedSession(stack, browser)
+  const id = connectionIds?.at(-1)
+  if (!personId || !id) throw new Error('the session names no person or connection')
+  const connection = await services(stack).people.connection(personId, id)
+  if (!connection) throw new Error(`no connection ${id}`)
+  return connection
+}
+
+function services(stack: TestStack) {
+  const app = stack.apps[0]
+  if (!app) throw new Error('no app instance')
+  return app.services
+}
+
 export async function storedTokens(
   stack: TestStack,
   browser: Browser,
 ): Promise<TokenRecord | undefined> {
-  const { grantId } = await storedSession(stack, browser)
+  const { grantId, provider, subject } = await storedConnection(stack, browser)
   if (!grantId) return undefined
-  const app = stack.apps[0]
-  if (!app) throw new Error('no app instance')
-  return app.services.tokens.load(grantId)
+  return services(stack).tokens.load({ grantId, provider, subject })
 }
 
 /** Sends the refresh token to the provider's token endpoint ourselves, as a thief would. */

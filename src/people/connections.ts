@@ -1,0 +1,75 @@
+// What a person's connections do, for a page view and a background job alike: hand out an
+// access token from the vault (refresh, single flight, one retry on a refused token are
+// tokens/'s job), and react to a grant that has ended — a revoked or expired grant, or a
+// provider answering for another account (OIDC Core §12.2) — by marking the connection
+// `reconnect_needed`, so every reader of the connection sees the same state.
+import { AppError, ErrorCode, reconnectNeeded } from '../errors.ts'
+import type { Logger } from '../log.ts'
+import type { AccessTokens } from '../tokens/access-tokens.ts'
+import type { GrantRevoker, RevocationOutcome } from '../tokens/revoke-grant.ts'
+import type { GrantRef } from '../tokens/token-store.ts'
+import type { Connection, PeopleStore } from './people-store.ts'
+
+export interface Connections {
+  /** An access token for the connection; `rejected` is one the resource server refused. */
+  accessToken(connection: Connection, options?: { rejected?: string }): Promise<string>
+  /** Ends one connection: its grant is revoked at the provider and forgotten here. */
+  disconnect(connection: Connection): Promise<RevocationOutcome>
+}
+
+/** The vault reference of an active connection: its grant, provider and subject. */
+export function grantOf(connection: Connection): GrantRef {
+  if (connection.status !== 'active' || !connection.grantId) {
+    throw reconnectNeeded(connection.provider)
+  }
+  return {
+    grantId: connection.grantId,
+    provider: connection.provider,
+    subject: connection.subject,
+  }
+}
+
+/** Failures after which the grant is useless: the person has to connect again. */
+const ENDED = new Set<string>([ErrorCode.GRANT_REVOKED, ErrorCode.IDENTITY_MISMATCH])
+
+export function createConnections(deps: {
+  people: PeopleStore
+  accessTokens: AccessTokens
+  revoker: GrantRevoker
+  log: Logger
+}): Connections {
+  const { people, accessTokens, revoker, log } = deps
+
+  return {
+    async accessToken(connection, options = {}) {
+      try {
+        const record = await accessTokens.get(grantOf(connection), options)
+        const refreshedAt = record.refreshedAt ? new Date(record.refreshedAt * 1000) : undefined
+        await people.markUsed(connection.id, refreshedAt)
+        return record.accessToken
+      } catch (err) {
+        if (err instanceof AppError && ENDED.has(err.code) && connection.status === 'active') {
+          await people.setStatus(connection.id, 'reconnect_needed')
+          log.info(
+            { connection: connection.id, provider: connection.provider, errorCode: err.code },
+            'connection needs reconnecting',
+          )
+        }
+        throw err
+      }
+    },
+
+    async disconnect(connection) {
+      const outcome = connection.grantId
+        ? await revoker.revoke({
+            grantId: connection.grantId,
+            provider: connection.provider,
+            subject: connection.subject,
+          })
+        : 'nothing-stored'
+      await people.setStatus(connection.id, 'disconnected')
+      log.info({ connection: connection.id, provider: connection.provider }, 'disconnected')
+      return outcome
+    },
+  }
+}

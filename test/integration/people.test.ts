@@ -1,0 +1,151 @@
+// A person and their connections, on real PostgreSQL, Redis and the demo provider: the
+// same account always finds the same person, a token record only opens for the connection
+// it belongs to, and a grant that ends at the provider marks its connection the same way
+// whether a page view or a background caller (the domain function) meets it.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { AppError } from '../../src/errors.ts'
+import { Browser } from './support/browser.ts'
+import { signIn } from './support/login.ts'
+import { storedConnection, storedSession, storedTokens } from './support/session.ts'
+import { startStack, type TestStack } from './support/stack.ts'
+
+const TTL_SECONDS = 2
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+let stack: TestStack
+beforeAll(async () => {
+  stack = await startStack({
+    accessTokenTtlSeconds: TTL_SECONDS,
+    env: { TOKEN_REFRESH_SKEW_SECONDS: '0' },
+  })
+})
+afterAll(() => stack?.close())
+afterEach(() => {
+  stack.demo.authorizationServer.intercept = undefined
+})
+
+const services = () => {
+  const app = stack.apps[0]
+  if (!app) throw new Error('no app')
+  return app.services
+}
+
+async function signedIn(username: string) {
+  const browser = new Browser()
+  const page = await signIn(browser, stack.appUrl, { username, password: `${username}-demo` })
+  expect(page.status).toBe(200)
+  return { browser, session: await storedSession(stack, browser), connection: await storedConnection(stack, browser) }
+}
+
+describe('a person is found by the account they signed in with', () => {
+  it('when the same account signs in from two browsers, then both sessions name the same person and connection, on the newer grant', async () => {
+    const first = await signedIn('alice')
+    const revocationsBefore = stack.demo.authorizationServer.requests.filter(
+      (r) => r.endpoint === 'revocation',
+    ).length
+    const second = await signedIn('alice')
+    expect(second.session.personId).toBe(first.session.personId)
+    expect(second.session.key).not.toBe(first.session.key)
+    expect(second.connection.id).toBe(first.connection.id)
+    expect(second.connection.grantId).not.toBe(first.connection.grantId)
+    // The old record is dropped, not revoked: the provider may have reused the grant.
+    expect(await stack.redis.exists(`${stack.prefix}tok:${first.connection.grantId}`)).toBe(0)
+    expect(
+      stack.demo.authorizationServer.requests.filter((r) => r.endpoint === 'revocation'),
+    ).toHaveLength(revocationsBefore)
+    const { rows } = await stack.db.query(
+      'SELECT count(*)::int AS n FROM connections WHERE subject = $1',
+      ['alice'],
+    )
+    expect(rows[0]?.n).toBe(1)
+  })
+
+  it('when two accounts sign in, then they are two people, each with one connection', async () => {
+    const alice = await signedIn('alice')
+    const carol = await signedIn('carol')
+    expect(carol.session.personId).not.toBe(alice.session.personId)
+    expect(await services().people.connections(String(carol.session.personId))).toHaveLength(1)
+  })
+
+  it('when the session names a person that no longer exists, then the browser is signed out', async () => {
+    const { browser, session } = await signedIn('bob')
+    await stack.db.query('DELETE FROM people WHERE id = $1', [session.personId])
+    const page = await browser.request(`${stack.appUrl}/resource`)
+    expect(page.status).toBe(303)
+    expect(page.location).toContain('/login')
+  })
+})
+
+describe('a token record opens only for its own connection', () => {
+  it('when one person’s connection is pointed at another person’s grant, then the record is refused and nothing is read with it', async () => {
+    const alice = await signedIn('alice')
+    const carol = await signedIn('carol')
+    const contactsBefore = stack.demo.contactsServer.requests.length
+    // An operator mistake or an attacker with database access swaps the grant reference.
+    await stack.db.query('UPDATE connections SET grant_id = NULL WHERE id = $1', [
+      alice.connection.id,
+    ])
+    await stack.db.query('UPDATE connections SET grant_id = $2 WHERE id = $1', [
+      carol.connection.id,
+      alice.connection.grantId,
+    ])
+    const page = await carol.browser.request(`${stack.appUrl}/resource`)
+    expect(page.status).toBe(403)
+    expect(page.body).toContain('reconnect')
+    expect(page.body).not.toContain('Alice')
+    expect(stack.demo.contactsServer.requests.length).toBe(contactsBefore)
+    expect(
+      stack.logs.some((line) => line.includes('could not be opened for this connection')),
+    ).toBe(true)
+    expect((await storedConnection(stack, carol.browser)).status).toBe('reconnect_needed')
+    // Alice's record itself is untouched.
+    expect(await stack.redis.exists(`${stack.prefix}tok:${alice.connection.grantId}`)).toBe(1)
+  })
+})
+
+describe('a grant that ended at the provider', () => {
+  async function revokedAndExpired(username: string) {
+    const signed = await signedIn(username)
+    const before = await storedTokens(stack, signed.browser)
+    expect(await stack.demo.authorizationServer.revokeAccountGrants(username)).toBeGreaterThan(0)
+    await sleep(Math.max(0, Number(before?.expiresAt) * 1000 - Date.now()) + 100)
+    return signed
+  }
+
+  it('when a page view meets it, then the connection is reconnect_needed and the person stays signed in', async () => {
+    const { browser } = await revokedAndExpired('alice')
+    const page = await browser.request(`${stack.appUrl}/resource`)
+    expect(page.status).toBe(403)
+    const connection = await storedConnection(stack, browser)
+    expect(connection.status).toBe('reconnect_needed')
+    expect(connection.grantId).toBeUndefined()
+    const home = await browser.request(`${stack.appUrl}/`)
+    expect(home.body).toContain('ended at the provider')
+  })
+
+  it('when the domain function meets it (as a background job would), then the connection is marked the same way, without any session', async () => {
+    const { browser, connection } = await revokedAndExpired('carol')
+    const err = await services()
+      .connections.accessToken(connection)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+    expect(err).toBeInstanceOf(AppError)
+    expect((err as AppError).code).toBe('GRANT_REVOKED')
+    const after = await storedConnection(stack, browser)
+    expect(after.status).toBe('reconnect_needed')
+    expect(await stack.redis.exists(`${stack.prefix}tok:${connection.grantId}`)).toBe(0)
+  })
+
+  it('when a connection is used, then its last-used and last-refreshed times are kept', async () => {
+    const { browser, connection } = await signedIn('bob')
+    expect(connection.lastUsedAt).toBeUndefined()
+    expect((await browser.request(`${stack.appUrl}/resource`)).status).toBe(200)
+    await sleep(TTL_SECONDS * 1000 + 100)
+    expect((await browser.request(`${stack.appUrl}/resource`)).status).toBe(200)
+    const after = await storedConnection(stack, browser)
+    expect(after.lastUsedAt).toBeInstanceOf(Date)
+    expect(after.lastRefreshedAt).toBeInstanceOf(Date)
+  })
+})
