@@ -6,7 +6,8 @@ import { AppError, ErrorCode, reconnectNeeded } from '../errors.ts'
 import type { ProviderClient } from '../oidc/provider-client.ts'
 import type { AccessTokens, GrantRef } from '../tokens/access-tokens.ts'
 import type { Contact } from './contact.ts'
-import { AccessTokenRejectedError, createPeopleApi, type PeopleApi } from './people-api.ts'
+import { type ContactSource, type ContactsPage, createContactSource } from './contact-source.ts'
+import { AccessTokenRejectedError } from './source-errors.ts'
 
 /**
  * At 1000 per page, 30 pages hold 30,000 contacts, more than Google allows in one account
@@ -22,16 +23,9 @@ export function createContactsReader(deps: {
   providers: ReadonlyMap<string, ProviderClient>
   accessTokens: AccessTokens
 }): ContactsReader {
-  const apis = new Map<string, PeopleApi>()
+  const apis = new Map<string, ContactSource>()
   for (const [id, provider] of deps.providers) {
-    apis.set(
-      id,
-      createPeopleApi({
-        providerId: id,
-        baseUrl: provider.settings.contactsUrl,
-        fetchResource: provider.fetchResource,
-      }),
-    )
+    apis.set(id, createContactSource(provider.settings, { fetchResource: provider.fetchResource }))
   }
 
   return {
@@ -48,9 +42,9 @@ export function createContactsReader(deps: {
       const seenTokens = new Set<string>()
       let pageToken: string | undefined
       for (let pages = 0; pages < MAX_PAGES; pages++) {
-        let page: Awaited<ReturnType<PeopleApi['listPage']>>
+        let page: ContactsPage
         try {
-          page = await api.listPage(accessToken, pageToken)
+          page = await api.listPage(accessToken, pageToken ? { token: pageToken } : undefined)
         } catch (err) {
           if (!(err instanceof AccessTokenRejectedError)) throw err
           if (retried) {
@@ -66,16 +60,17 @@ export function createContactsReader(deps: {
         }
         retried = false
         contacts.push(...page.contacts)
-        if (!page.nextPageToken) return contacts
-        if (seenTokens.has(page.nextPageToken)) {
+        const nextPageToken = page.next && 'token' in page.next ? page.next.token : undefined
+        if (!nextPageToken) return contacts
+        if (seenTokens.has(nextPageToken)) {
           throw new AppError(
             ErrorCode.CONTACTS_BAD_RESPONSE,
             'Your contacts provider sent the same page twice. Please try again later.',
             { status: 502 },
           )
         }
-        seenTokens.add(page.nextPageToken)
-        pageToken = page.nextPageToken
+        seenTokens.add(nextPageToken)
+        pageToken = nextPageToken
       }
       throw new AppError(
         ErrorCode.CONTACTS_BAD_RESPONSE,
