@@ -71,7 +71,14 @@ export function createApp(deps: AppDeps): Express {
       postLogoutRedirectUri: `${config.appUrl.origin}/`,
     }),
   )
-  app.use(createPageRoutes({ providers, tokens: services.tokens, contacts: services.contacts }))
+  app.use(
+    createPageRoutes({
+      providers,
+      tokens: services.tokens,
+      contactPages: services.contactPages,
+      log,
+    }),
+  )
 
   // Errors
   app.use(notFound)

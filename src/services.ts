@@ -3,12 +3,18 @@
 import type { LoginStore } from './auth/login-store.ts'
 import { createLoginStore } from './auth/login-store.ts'
 import type { Config } from './config.ts'
-import { type ContactsReader, createContactsReader } from './contacts/list-contacts.ts'
+import {
+  type ContactSource,
+  type ContactsPage,
+  createContactSource,
+} from './contacts/contact-source.ts'
+import { readPages } from './contacts/read-pages.ts'
+import { AppError, ErrorCode } from './errors.ts'
 import type { Logger } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
 import type { Redis } from './redis.ts'
 import { createRedisKeys, type RedisKeys } from './redis-keys.ts'
-import { type AccessTokens, createAccessTokens } from './tokens/access-tokens.ts'
+import { type AccessTokens, createAccessTokens, type GrantRef } from './tokens/access-tokens.ts'
 import { createCipher } from './tokens/cipher.ts'
 import { createRefreshLock } from './tokens/refresh-lock.ts'
 import { createGrantRevoker, type GrantRevoker } from './tokens/revoke-grant.ts'
@@ -20,7 +26,13 @@ export interface Services {
   tokens: TokenStore
   accessTokens: AccessTokens
   revoker: GrantRevoker
-  contacts: ContactsReader
+  /** One contacts source per configured provider. */
+  contactSources: ReadonlyMap<string, ContactSource>
+  /**
+   * The grant's contacts, one page at a time (read-pages.ts), read with the grant's access
+   * token. Nothing is requested until the first page is asked for.
+   */
+  contactPages(grant: GrantRef): AsyncGenerator<ContactsPage, void>
 }
 
 /** A pending sign-in lives this long: time to log in and consent at the provider. */
@@ -56,12 +68,37 @@ export function createServices(deps: {
     // A crashed holder's lease running out, then our own token call.
     waitTimeoutMs: leaseMs + timeoutMs + 1000,
   })
+  const contactSources = new Map<string, ContactSource>()
+  for (const [id, provider] of providers) {
+    contactSources.set(
+      id,
+      createContactSource(provider.settings, { fetchResource: provider.fetchResource }),
+    )
+  }
+
+  async function* contactPages(grant: GrantRef): AsyncGenerator<ContactsPage, void> {
+    const source = contactSources.get(grant.provider)
+    const provider = providers.get(grant.provider)
+    if (!source || !provider) {
+      throw new AppError(ErrorCode.UNKNOWN_PROVIDER, 'That provider is no longer configured.', {
+        status: 404,
+      })
+    }
+    yield* readPages({
+      source,
+      contactsUrl: provider.settings.contactsUrl,
+      // The vault knows how a connection is identified; readPages only asks for a token.
+      accessToken: async (options) => (await accessTokens.get(grant, options)).accessToken,
+    })
+  }
+
   return {
     keys,
     logins: createLoginStore({ redis, keys, ttlSeconds: LOGIN_TTL_SECONDS }),
     tokens,
     accessTokens,
     revoker: createGrantRevoker({ store: tokens, providers, log }),
-    contacts: createContactsReader({ providers, accessTokens }),
+    contactSources,
+    contactPages,
   }
 }

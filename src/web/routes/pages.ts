@@ -1,15 +1,17 @@
 // The person's pages: the start page and /resource, their contacts fetched live from the
-// provider with a Bearer token.
-import express, { type Router } from 'express'
+// provider with a Bearer token and streamed to the browser page by page.
+import express, { type Request, type Response, type Router } from 'express'
 import { requireUser } from '../../auth/require-user.ts'
-import { type Contact, displayName } from '../../contacts/contact.ts'
-import type { ContactsReader } from '../../contacts/list-contacts.ts'
+import type { ContactsPage } from '../../contacts/contact-source.ts'
 import { AppError, ErrorCode } from '../../errors.ts'
+import type { Logger } from '../../log.ts'
 import type { ProviderClient } from '../../oidc/provider-client.ts'
 import { destroySession } from '../../session/session-ops.ts'
+import type { GrantRef } from '../../tokens/access-tokens.ts'
 import type { TokenStore } from '../../tokens/token-store.ts'
 import { describeConnection } from '../connection.ts'
 import { noStore } from '../no-store.ts'
+import { streamContactList } from '../stream-contact-list.ts'
 
 const NOTICES: Record<string, Record<string, string>> = {
   disconnected: {
@@ -37,10 +39,26 @@ function noticeOf(query: Record<string, unknown>): string | undefined {
   return undefined
 }
 
+/**
+ * What a failed contacts read means for the session, before or after the first page. The
+ * caller still throws (before) or ends the list (after).
+ */
+async function forgetBrokenGrant(req: Request, res: Response, err: unknown): Promise<void> {
+  const code = err instanceof AppError ? err.code : undefined
+  // The tokens are gone at the provider; forget the grant so the pages say so.
+  if (code === ErrorCode.GRANT_REVOKED) delete req.session.grantId
+  // The provider answered for someone else (OIDC Core §12.2): sign this session out.
+  if (code === ErrorCode.IDENTITY_MISMATCH) {
+    await destroySession(req)
+    res.locals.user = undefined
+  }
+}
+
 export function createPageRoutes(deps: {
   providers: ReadonlyMap<string, ProviderClient>
   tokens: TokenStore
-  contacts: ContactsReader
+  contactPages: (grant: GrantRef) => AsyncGenerator<ContactsPage, void>
+  log: Logger
 }): Router {
   const router = express.Router()
 
@@ -69,25 +87,38 @@ export function createPageRoutes(deps: {
       return
     }
     await deps.tokens.touch(grantId)
-    let contacts: Contact[]
+    const pages = deps.contactPages({ grantId, provider: user.provider })
+    // The first page is read before anything is sent, so that the usual failures still get
+    // the error page (and its status) from the one error handler.
+    let first: IteratorResult<ContactsPage, void>
     try {
-      contacts = await deps.contacts.list({ grantId, provider: user.provider })
+      first = await pages.next()
     } catch (err) {
-      const code = err instanceof AppError ? err.code : undefined
-      // The tokens are gone at the provider; forget the grant so the pages say so.
-      if (code === ErrorCode.GRANT_REVOKED) delete req.session.grantId
-      // The provider answered for someone else (OIDC Core §12.2): sign this session out.
-      if (code === ErrorCode.IDENTITY_MISMATCH) {
-        await destroySession(req)
-        res.locals.user = undefined
-      }
+      await forgetBrokenGrant(req, res, err)
       throw err
     }
-    res.render('pages/resource', {
+    const connection = await describeConnection(req, deps)
+    await streamContactList(res, {
       title: 'Your contacts',
-      // Read after the contacts: it shows a refresh that happened on the way.
-      connection: await describeConnection(req, deps),
-      contacts: contacts.map((c) => ({ ...c, displayName: displayName(c) })),
+      // Read after the first page: it shows a refresh that happened on the way (one on a
+      // later page shows on the next visit).
+      connection,
+      providerLabel: connection?.providerLabel ?? user.provider,
+      first: first.done ? { contacts: [], next: undefined } : first.value,
+      rest: pages,
+      async onFailure(err) {
+        // The page has begun, so the error handler cannot help: log as it would.
+        if (err instanceof AppError && err.expose) {
+          const cause = err.cause instanceof Error ? `${err.cause.name}: ${err.cause.message}` : ''
+          deps.log.warn(
+            { reqId: req.id, errorCode: err.code, cause: cause.slice(0, 300) },
+            'contact list ended early',
+          )
+        } else {
+          deps.log.error({ err, reqId: req.id }, 'contact list ended early')
+        }
+        await forgetBrokenGrant(req, res, err)
+      },
     })
   })
 
