@@ -7,6 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Every ContactSource adapter against its own local fake; no Redis needed.
+      { test: { name: 'contract', include: ['test/contract/**/*.test.ts'] } },
       {
         test: {
           name: 'integration',

@@ -79,8 +79,8 @@ export function createApp(deps: AppDeps): Express {
     createPageRoutes({
       providers,
       tokens: services.tokens,
-      connections: services.connections,
-      contacts: services.contacts,
+      contactPages: services.contactPages,
+      log,
     }),
   )
 

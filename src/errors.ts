@@ -61,6 +61,8 @@ export interface AppErrorOptions {
   cause?: unknown
   /** Transient failures: trying again later may work. */
   retryable?: boolean
+  /** How long the upstream asked us to wait before trying again (its Retry-After). */
+  retryAfterSeconds?: number
   /** The provider (configured id) the failure concerns: a "reconnect" goes there. */
   provider?: string
   /** Set when the failure happened during a sign-in: where a new sign-in should return. */
@@ -77,6 +79,7 @@ export class AppError extends Error {
   readonly status: number
   readonly expose: boolean
   readonly retryable: boolean
+  readonly retryAfterSeconds: number | undefined
   readonly provider: string | undefined
   readonly returnTo: string | undefined
 
@@ -87,6 +90,7 @@ export class AppError extends Error {
     this.status = options.status ?? 400
     this.expose = this.status < 500 || this.status === 502 || this.status === 503
     this.retryable = options.retryable ?? false
+    this.retryAfterSeconds = options.retryAfterSeconds
     this.provider = options.provider
     this.returnTo = options.returnTo
   }

@@ -4,11 +4,17 @@ import type { Pool } from 'pg'
 import type { LoginStore } from './auth/login-store.ts'
 import { createLoginStore } from './auth/login-store.ts'
 import type { Config } from './config.ts'
-import { type ContactsReader, createContactsReader } from './contacts/list-contacts.ts'
+import {
+  type ContactSource,
+  type ContactsPage,
+  createContactSource,
+} from './contacts/contact-source.ts'
+import { readPages } from './contacts/read-pages.ts'
+import { AppError, ErrorCode } from './errors.ts'
 import type { Logger } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
 import { type Connections, createConnections } from './people/connections.ts'
-import { createPeopleStore, type PeopleStore } from './people/people-store.ts'
+import { type Connection, createPeopleStore, type PeopleStore } from './people/people-store.ts'
 import { createSignIn, type SignIn } from './people/sign-in.ts'
 import type { Redis } from './redis.ts'
 import { createRedisKeys, type RedisKeys } from './redis-keys.ts'
@@ -27,7 +33,13 @@ export interface Services {
   people: PeopleStore
   connections: Connections
   signIn: SignIn
-  contacts: ContactsReader
+  /** One contacts source per configured provider. */
+  contactSources: ReadonlyMap<string, ContactSource>
+  /**
+   * A connection's contacts, one page at a time (read-pages.ts), read with its access
+   * token from the vault. Nothing is requested until the first page is asked for.
+   */
+  contactPages(connection: Connection): AsyncGenerator<ContactsPage, void>
 }
 
 /** A pending sign-in lives this long: time to log in and consent at the provider. */
@@ -68,6 +80,31 @@ export function createServices(deps: {
     waitTimeoutMs: leaseMs + timeoutMs + 1000,
   })
   const revoker = createGrantRevoker({ store: tokens, providers, log })
+  const connections = createConnections({ people, accessTokens, revoker, log })
+  const contactSources = new Map<string, ContactSource>()
+  for (const [id, provider] of providers) {
+    contactSources.set(
+      id,
+      createContactSource(provider.settings, { fetchResource: provider.fetchResource }),
+    )
+  }
+
+  async function* contactPages(connection: Connection): AsyncGenerator<ContactsPage, void> {
+    const source = contactSources.get(connection.provider)
+    const provider = providers.get(connection.provider)
+    if (!source || !provider) {
+      throw new AppError(ErrorCode.UNKNOWN_PROVIDER, 'That provider is no longer configured.', {
+        status: 404,
+      })
+    }
+    yield* readPages({
+      source,
+      contactsUrl: provider.settings.contactsUrl,
+      // people/ knows how a connection reaches its tokens; readPages only asks for one.
+      accessToken: (options) => connections.accessToken(connection, options),
+    })
+  }
+
   return {
     keys,
     logins: createLoginStore({ redis, keys, ttlSeconds: LOGIN_TTL_SECONDS }),
@@ -75,8 +112,9 @@ export function createServices(deps: {
     accessTokens,
     revoker,
     people,
-    connections: createConnections({ people, accessTokens, revoker, log }),
+    connections,
     signIn: createSignIn({ people, tokens, revoker, log }),
-    contacts: createContactsReader({ providers }),
+    contactSources,
+    contactPages,
   }
 }

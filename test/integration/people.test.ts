@@ -34,7 +34,11 @@ async function signedIn(username: string) {
   const browser = new Browser()
   const page = await signIn(browser, stack.appUrl, { username, password: `${username}-demo` })
   expect(page.status).toBe(200)
-  return { browser, session: await storedSession(stack, browser), connection: await storedConnection(stack, browser) }
+  return {
+    browser,
+    session: await storedSession(stack, browser),
+    connection: await storedConnection(stack, browser),
+  }
 }
 
 describe('a person is found by the account they signed in with', () => {

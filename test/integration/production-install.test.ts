@@ -9,8 +9,13 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { freePort } from '../../demo/redis-server.ts'
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demoProviderEnv, startDemoServers } from '../../demo/stack.ts'
 import type { DemoServers } from '../../demo/stack.ts'
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  demoProviderEnv,
+  startDemoServers,
+} from '../../demo/stack.ts'
 import { createTestDatabase, type TestDatabase } from './support/database.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')

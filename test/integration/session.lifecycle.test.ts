@@ -98,9 +98,7 @@ describe('another account on the same browser', () => {
     expect(hop.status).toBe(303)
     const page = await sameApp.follow(String(hop.location))
     expect(page.body).toContain('Bob Baker')
-    expect(revocationsSince(before).map((r) => r.params.token_type_hint)).toContain(
-      'refresh_token',
-    )
+    expect(revocationsSince(before).map((r) => r.params.token_type_hint)).toContain('refresh_token')
     expect(await stack.redis.exists(`${stack.prefix}tok:${aliceConnection.grantId}`)).toBe(0)
     const bob = await storedSession(stack, sameApp)
     expect(bob.key).not.toBe(alice.key)
@@ -122,7 +120,8 @@ describe('another account on the same browser', () => {
     const session = await storedSession(stack, sameApp)
     expect(session.personId).toBe(alice.personId)
     expect(session.key).not.toBe(alice.key) // a new session id for the new sign-in
-    const connections = (await stack.apps[0]?.services.people.connections(String(alice.personId))) ?? []
+    const connections =
+      (await stack.apps[0]?.services.people.connections(String(alice.personId))) ?? []
     expect(connections.map((c) => [c.subject, c.status])).toEqual([
       ['alice', 'active'],
       ['bob', 'active'],
@@ -144,9 +143,7 @@ describe('another account on the same browser', () => {
     })
     expect(hop.location).toBe(`${stack.appUrl}/`)
     expect(await stack.redis.exists(`${stack.prefix}tok:${grantId}`)).toBe(0)
-    expect(revocationsSince(before).map((r) => r.params.token_type_hint)).toContain(
-      'refresh_token',
-    )
+    expect(revocationsSince(before).map((r) => r.params.token_type_hint)).toContain('refresh_token')
     expect((await storedSession(stack, sameApp)).personId).toBe(alice.personId)
     const again = await sameApp.request(`${stack.appUrl}/connections/choose`)
     expect(again.status).toBe(410)

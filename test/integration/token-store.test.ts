@@ -143,7 +143,10 @@ describe('compare-and-set updates', () => {
     await store.create(id, tokens())
     const first = tokens({ refreshToken: 'rt-first' })
     const second = tokens({ refreshToken: 'rt-second' })
-    const [a, b] = await Promise.all([store.update(ref(id), 1, first), store.update(ref(id), 1, second)])
+    const [a, b] = await Promise.all([
+      store.update(ref(id), 1, first),
+      store.update(ref(id), 1, second),
+    ])
     expect([a?.version, b?.version].filter(Boolean)).toEqual([2])
     const winner = a ? 'rt-first' : 'rt-second'
     expect((await store.load(ref(id)))?.refreshToken).toBe(winner)

@@ -6,7 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import { Browser } from './support/browser.ts'
 import { signIn } from './support/login.ts'
-import { presentRefreshToken, storedConnection, storedSession, storedTokens } from './support/session.ts'
+import {
+  presentRefreshToken,
+  storedConnection,
+  storedSession,
+  storedTokens,
+} from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
 const TTL_SECONDS = 2

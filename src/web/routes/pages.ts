@@ -1,17 +1,17 @@
 // The person's pages: the start page and /resource, their contacts fetched live from the
-// provider with a Bearer token.
-import express, { type Router } from 'express'
+// provider with a Bearer token and streamed to the browser page by page.
+import express, { type Request, type Response, type Router } from 'express'
 import { requireUser } from '../../auth/require-user.ts'
-import { type Contact, displayName } from '../../contacts/contact.ts'
-import type { ContactsReader } from '../../contacts/list-contacts.ts'
+import type { ContactsPage } from '../../contacts/contact-source.ts'
 import { AppError, ErrorCode } from '../../errors.ts'
+import type { Logger } from '../../log.ts'
 import type { ProviderClient } from '../../oidc/provider-client.ts'
-import type { Connections } from '../../people/connections.ts'
 import type { Connection } from '../../people/people-store.ts'
 import { destroySession } from '../../session/session-ops.ts'
 import type { TokenStore } from '../../tokens/token-store.ts'
 import { describeConnection } from '../connection.ts'
 import { noStore } from '../no-store.ts'
+import { streamContactList } from '../stream-contact-list.ts'
 
 const NOTICES: Record<string, Record<string, string>> = {
   disconnected: {
@@ -45,11 +45,24 @@ function chosenConnection(connections: Connection[], wanted: unknown): Connectio
   return connections.findLast((c) => c.status === 'active') ?? connections.at(-1)
 }
 
+/**
+ * What a failed contacts read means for this browser, before or after the first page (the
+ * connection itself was already marked by people/connections.ts, as for a job). The caller
+ * still throws (before) or ends the list (after).
+ */
+async function endSessionIfIdentityChanged(req: Request, res: Response, err: unknown) {
+  // The provider answered for someone else (OIDC Core §12.2): sign this session out.
+  if (err instanceof AppError && err.code === ErrorCode.IDENTITY_MISMATCH) {
+    await destroySession(req)
+    res.locals.person = undefined
+  }
+}
+
 export function createPageRoutes(deps: {
   providers: ReadonlyMap<string, ProviderClient>
   tokens: TokenStore
-  connections: Connections
-  contacts: ContactsReader
+  contactPages: (connection: Connection) => AsyncGenerator<ContactsPage, void>
+  log: Logger
 }): Router {
   const router = express.Router()
   const views = (connections: Connection[]) =>
@@ -82,26 +95,38 @@ export function createPageRoutes(deps: {
       })
       return
     }
-    let contacts: Contact[]
+    const pages = deps.contactPages(connection)
+    // The first page is read before anything is sent, so that the usual failures still get
+    // the error page (and its status) from the one error handler.
+    let first: IteratorResult<ContactsPage, void>
     try {
-      contacts = await deps.contacts.list({
-        provider: connection.provider,
-        accessToken: (options) => deps.connections.accessToken(connection, options),
-      })
+      first = await pages.next()
     } catch (err) {
-      // The provider answered for someone else (OIDC Core §12.2): sign this session out.
-      // (The connection itself was marked by people/connections.ts, as a job would.)
-      if (err instanceof AppError && err.code === ErrorCode.IDENTITY_MISMATCH) {
-        await destroySession(req)
-        res.locals.person = undefined
-      }
+      await endSessionIfIdentityChanged(req, res, err)
       throw err
     }
-    res.render('pages/resource', {
+    const panel = await describeConnection(connection, deps)
+    await streamContactList(res, {
       title: 'Your contacts',
-      // Read after the contacts: it shows a refresh that happened on the way.
-      connection: await describeConnection(connection, deps),
-      contacts: contacts.map((c) => ({ ...c, displayName: displayName(c) })),
+      // Read after the first page: it shows a refresh that happened on the way (one on a
+      // later page shows on the next visit).
+      connection: panel,
+      providerLabel: panel.providerLabel,
+      first: first.done ? { contacts: [], next: undefined } : first.value,
+      rest: pages,
+      async onFailure(err) {
+        // The page has begun, so the error handler cannot help: log as it would.
+        if (err instanceof AppError && err.expose) {
+          const cause = err.cause instanceof Error ? `${err.cause.name}: ${err.cause.message}` : ''
+          deps.log.warn(
+            { reqId: req.id, errorCode: err.code, cause: cause.slice(0, 300) },
+            'contact list ended early',
+          )
+        } else {
+          deps.log.error({ err, reqId: req.id }, 'contact list ended early')
+        }
+        await endSessionIfIdentityChanged(req, res, err)
+      },
     })
   })
 

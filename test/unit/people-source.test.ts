@@ -1,13 +1,11 @@
 // The Google People API v1 adapter: payload → Contact mapping, the request it builds, and
-// how each upstream failure is turned into something the person can act on.
+// how each upstream failure is turned into something the person can act on. What every
+// adapter must do alike is in the contract suite (test/contract/); this is People's own.
 import { describe, expect, it } from 'vitest'
 import { displayName } from '../../src/contacts/contact.ts'
-import {
-  AccessTokenRejectedError,
-  createPeopleApi,
-  type PeopleApi,
-  toContact,
-} from '../../src/contacts/people-api.ts'
+import { type ContactSource, createContactSource } from '../../src/contacts/contact-source.ts'
+import { AccessTokenRejectedError } from '../../src/contacts/source-errors.ts'
+import { toContact } from '../../src/contacts/sources/people.ts'
 import { AppError } from '../../src/errors.ts'
 import { challengeError } from '../support/openid-errors.ts'
 
@@ -22,17 +20,18 @@ interface Call {
 function peopleApi(
   respond: (call: Call) => Response | Promise<Response>,
   baseUrl = BASE,
-): { api: PeopleApi; calls: Call[] } {
+): { api: ContactSource; calls: Call[] } {
   const calls: Call[] = []
-  const api = createPeopleApi({
-    providerId: 'demo',
-    baseUrl: new URL(baseUrl),
-    fetchResource: async (accessToken, url) => {
-      const call = { accessToken, url }
-      calls.push(call)
-      return respond(call)
+  const api = createContactSource(
+    { id: 'demo', contactsApi: 'people', contactsUrl: new URL(baseUrl) },
+    {
+      fetchResource: async (accessToken, url) => {
+        const call = { accessToken, url }
+        calls.push(call)
+        return respond(call)
+      },
     },
-  })
+  )
   return { api, calls }
 }
 
@@ -166,11 +165,19 @@ describe('listPage: the request', () => {
 
   it('when a later page is read, then the page token is sent encoded as the last parameter', async () => {
     const { api, calls } = peopleApi(() => json({}))
-    await api.listPage('access-token-1', 'tok+/=&x')
+    await api.listPage('access-token-1', { token: 'tok+/=&x' })
 
     const params = [...(calls[0]?.url.searchParams ?? [])]
     expect(params.map(([key]) => key)).toEqual(['personFields', 'pageSize', 'pageToken'])
     expect(calls[0]?.url.searchParams.get('pageToken')).toBe('tok+/=&x')
+  })
+
+  it('when it is handed a URL cursor (which People never issues), then it refuses before any request', async () => {
+    const { api, calls } = peopleApi(() => json({}))
+    await expect(
+      api.listPage('access-token-1', { url: `${BASE}/v1/people/me/connections` }),
+    ).rejects.toBeInstanceOf(TypeError)
+    expect(calls).toEqual([])
   })
 
   it.each([
@@ -226,20 +233,20 @@ describe('listPage: the answer', () => {
     const page = await api.listPage('access-token-1')
     expect(page.contacts.map((c) => c.externalId)).toEqual(['people/c1', 'people/c3'])
     expect(page.contacts.map(displayName)).toEqual(['One', 'three@example.com'])
-    expect(page.nextPageToken).toBe('page-2')
+    expect(page.next).toEqual({ token: 'page-2' })
   })
 
   it('when the body is an empty object, then there are no contacts and no next page', async () => {
     const { api } = peopleApi(() => json({}))
     expect(await api.listPage('access-token-1')).toEqual({
       contacts: [],
-      nextPageToken: undefined,
+      next: undefined,
     })
   })
 
   it('when nextPageToken is empty, then there is no next page', async () => {
     const { api } = peopleApi(() => json({ nextPageToken: '' }))
-    expect((await api.listPage('access-token-1')).nextPageToken).toBeUndefined()
+    expect((await api.listPage('access-token-1')).next).toBeUndefined()
   })
 })
 
@@ -271,6 +278,28 @@ describe('listPage: failures', () => {
       expect(err).toMatchObject({ code: 'CONTACTS_UNAVAILABLE', status: 502, retryable: true })
     },
   )
+
+  it('when the API answers 429 with Retry-After, then the error carries the seconds to wait', async () => {
+    const { api } = peopleApi(
+      () =>
+        new Response('{}', {
+          status: 429,
+          headers: { 'content-type': 'application/json', 'retry-after': '7' },
+        }),
+    )
+    expect(await rejectionOf(api.listPage('access-token-1'))).toMatchObject({
+      code: 'CONTACTS_UNAVAILABLE',
+      retryable: true,
+      retryAfterSeconds: 7,
+      provider: 'demo',
+    })
+  })
+
+  it('when the API answers 503 without Retry-After (as Google usually does), then there is no wait in the error', async () => {
+    const { api } = peopleApi(() => json({ error: { code: 503 } }, 503))
+    const err = await rejectionOf(api.listPage('access-token-1'))
+    expect(err).toMatchObject({ code: 'CONTACTS_UNAVAILABLE', retryAfterSeconds: undefined })
+  })
 
   it('when the API answers 404, then it is CONTACTS_BAD_RESPONSE and not retryable', async () => {
     const { api } = peopleApi(() => new Response('Not Found', { status: 404 }))
@@ -307,6 +336,20 @@ describe('listPage: failures', () => {
       ])
     })
     expect(await rejectionOf(api.listPage('expired'))).toBeInstanceOf(AccessTokenRejectedError)
+  })
+
+  it('when a 503 comes with a challenge and Retry-After, then it is CONTACTS_UNAVAILABLE with the wait', async () => {
+    const { api } = peopleApi(() => {
+      const err = challengeError(503, 'Bearer realm="contacts"', [
+        { scheme: 'bearer', parameters: {} },
+      ])
+      err.response.headers.set('retry-after', '2.5')
+      throw err
+    })
+    expect(await rejectionOf(api.listPage('access-token-1'))).toMatchObject({
+      code: 'CONTACTS_UNAVAILABLE',
+      retryAfterSeconds: 2.5,
+    })
   })
 
   it('when the resource server challenges with insufficient_scope, then it is CONTACTS_FORBIDDEN', async () => {

@@ -1,0 +1,27 @@
+// Reads an upstream body without trusting its size: a provider (or whatever answers in its
+// place) must not be able to make one page view hold an unbounded body in memory.
+import { Buffer } from 'node:buffer'
+
+/** The body as text, refusing to hold more than `limit` bytes of it in memory. */
+export async function readCapped(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? 0)
+  if (declared > limit) {
+    await response.body?.cancel().catch(() => {})
+    throw new Error(`body of ${declared} bytes exceeds ${limit}`)
+  }
+  const reader = response.body?.getReader()
+  if (!reader) return ''
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel()
+      throw new Error(`body exceeds ${limit} bytes`)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}

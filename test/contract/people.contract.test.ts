@@ -1,0 +1,150 @@
+// The contract, run against the Google People API v1 adapter and the demo's People-shaped
+// contacts server (a real HTTP server on 127.0.0.1, verifying real RFC 9068 JWTs signed
+// here), reached through openid-client as in production.
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose'
+import type { Fault } from '../../demo/contacts-server.ts'
+import { createContactsServer } from '../../demo/contacts-server.ts'
+import type { FieldMetadata, Person } from '../../demo/person.ts'
+import { createContactSource } from '../../src/contacts/contact-source.ts'
+import { PAGE_SIZE } from '../../src/contacts/sources/people.ts'
+import { resourceFetcher } from '../support/resource-fetch.ts'
+import {
+  type ContactSourceFixture,
+  type ContractFault,
+  runContactSourceContract,
+  type SeedContact,
+} from './contact-source.contract.ts'
+
+const ISSUER = 'http://issuer.invalid'
+const SUBJECT = 'contract-person'
+const KID = 'contract-key'
+
+/** A SeedContact as the People API returns it (contacts-apis.md §3.2). */
+function toPerson(seed: SeedContact, index: number): Person {
+  const source = { type: 'CONTACT' as const, id: index.toString(16) }
+  const metadata = (primary: boolean): FieldMetadata =>
+    primary ? { primary: true, sourcePrimary: true, source } : { source }
+  const display = `${seed.given} ${seed.family}`
+  const emails = seed.emails ?? []
+  const phones = seed.phones ?? []
+  return {
+    resourceName: `people/c${1_000_000 + index}`,
+    etag: `%etag${index}`,
+    names: [
+      {
+        metadata: metadata(true),
+        displayName: display,
+        displayNameLastFirst: `${seed.family}, ${seed.given}`,
+        unstructuredName: display,
+        givenName: seed.given,
+        familyName: seed.family,
+      },
+    ],
+    ...(emails.length > 0 && {
+      emailAddresses: emails.map((email, n) => ({
+        metadata: metadata(n === (seed.primaryEmail ?? 0)),
+        value: email.address,
+        type: email.type ?? 'other',
+        formattedType: email.type ?? 'Other',
+      })),
+    }),
+    ...(phones.length > 0 && {
+      phoneNumbers: phones.map((phone, n) => ({
+        metadata: metadata(n === 0),
+        value: phone.value,
+        ...(phone.e164 && { canonicalForm: phone.e164 }),
+        type: phone.type ?? 'other',
+        formattedType: phone.type ?? 'Other',
+      })),
+    }),
+    ...(seed.organization && {
+      organizations: [
+        {
+          metadata: metadata(true),
+          name: seed.organization,
+          type: 'work' as const,
+          formattedType: 'Work' as const,
+          current: true as const,
+        },
+      ],
+    }),
+  }
+}
+
+function toFault(fault: ContractFault): Fault {
+  switch (fault.kind) {
+    case 'token-expired':
+      return { status: 401 } // the fake's invalid_token challenge and Google's 401 body
+    case 'insufficient-scope':
+      return { status: 403 } // insufficient_scope and ACCESS_TOKEN_SCOPE_INSUFFICIENT
+    case 'unavailable':
+      return {
+        status: fault.status,
+        ...(fault.retryAfter !== undefined && { headers: { 'Retry-After': fault.retryAfter } }),
+      }
+    case 'malformed-body':
+      return { status: 200, body: '{"connections": [' }
+  }
+}
+
+async function setup(): Promise<ContactSourceFixture> {
+  const { publicKey, privateKey } = await generateKeyPair('RS256')
+  const jwk = { ...(await exportJWK(publicKey)), kid: KID, alg: 'RS256', use: 'sig' }
+  const directory = new Map<string, readonly Person[]>()
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const contactsUrl = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const audience = contactsUrl.href // with the trailing slash, as the demo's resource indicator
+  const fake = createContactsServer({
+    issuer: ISSUER,
+    audience,
+    keys: createLocalJWKSet({ keys: [jwk] }),
+    directory,
+  })
+  server.on('request', fake.app)
+
+  const now = Math.floor(Date.now() / 1000)
+  const accessToken = await new SignJWT({
+    client_id: 'contacts-importer',
+    scope: 'openid contacts.read',
+  })
+    .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: KID })
+    .setIssuer(ISSUER)
+    .setAudience(audience)
+    .setSubject(SUBJECT)
+    .setJti(crypto.randomUUID())
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(privateKey)
+
+  return {
+    source: createContactSource(
+      { id: 'people-contract', contactsApi: 'people', contactsUrl },
+      { fetchResource: resourceFetcher() },
+    ),
+    contactsUrl,
+    pageSize: PAGE_SIZE,
+    accessToken,
+    supports: { emailTypes: true, phoneE164: true },
+    seed(contacts) {
+      directory.set(SUBJECT, contacts.map(toPerson))
+    },
+    fault(fault) {
+      fake.faults.add(toFault(fault))
+    },
+    reset() {
+      directory.delete(SUBJECT)
+      fake.faults.clear()
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+    },
+  }
+}
+
+runContactSourceContract('Google People API v1', setup)
