@@ -4,6 +4,7 @@ import express, { type Express } from 'express'
 import type { ProviderClient } from './auth/provider-client.ts'
 import { createAuthRoutes } from './auth/routes.ts'
 import type { Config } from './config.ts'
+import type { Database } from './db/database.ts'
 import type { Logger } from './log.ts'
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.ts'
 import type { Redis } from './redis.ts'
@@ -21,12 +22,13 @@ export interface AppDeps {
   config: Config
   log: Logger
   redis: Redis
+  db: Database
   providers: ReadonlyMap<string, ProviderClient>
   services: Services
 }
 
 export function createApp(deps: AppDeps): Express {
-  const { config, log, redis, providers, services } = deps
+  const { config, log, redis, db, providers, services } = deps
   const app = express()
 
   // Settings
@@ -48,7 +50,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   )
   app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }))
-  app.use(createHealthRoutes({ redis }))
+  app.use(createHealthRoutes({ redis, db }))
 
   // Session: everything below knows who is signed in.
   app.use(createSessionMiddleware({ config, redis, keys: services.keys }))

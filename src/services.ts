@@ -5,6 +5,7 @@ import { createLoginStore } from './auth/login-store.ts'
 import type { ProviderClient } from './auth/provider-client.ts'
 import type { Config } from './config.ts'
 import { type ContactsReader, createContactsReader } from './contacts/list-contacts.ts'
+import type { Database } from './db/database.ts'
 import type { Logger } from './log.ts'
 import type { Redis } from './redis.ts'
 import { createRedisKeys, type RedisKeys } from './redis-keys.ts'
@@ -30,6 +31,8 @@ export function createServices(deps: {
   config: Config
   log: Logger
   redis: Redis
+  /** PostgreSQL: people and their connections. */
+  db: Database
   providers: ReadonlyMap<string, ProviderClient>
   /** Refresh lease; short values let tests see a crashed holder's lease run out. */
   refreshLeaseMs?: number
