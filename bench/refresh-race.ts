@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import { startPostgresServer } from '../demo/postgres-server.ts'
 import { redisAnswers, startRedisServer } from '../demo/redis-server.ts'
 import {
   DEMO_CLIENT_ID,
@@ -95,6 +96,8 @@ async function main() {
   const redis = (await redisAnswers('redis://127.0.0.1:6379'))
     ? { url: 'redis://127.0.0.1:6379', stop: async () => {} }
     : await startRedisServer()
+  // The app needs PostgreSQL to start; a throw-away one, so the bench leaves nothing behind.
+  const postgres = await startPostgresServer({ persistent: false })
   const ports = [3100 + Math.floor(Math.random() * 500), 3700 + Math.floor(Math.random() * 500)]
   const appUrls = ports.map((port) => `http://localhost:${port}`)
   const appUrl = appUrls[0] as string
@@ -110,6 +113,7 @@ async function main() {
     APP_URL: appUrl,
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: `bench${randomBytes(3).toString('hex')}:`,
+    DATABASE_URL: postgres.url,
     SESSION_SECRET: randomBytes(32).toString('base64'),
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     TOKEN_REFRESH_SKEW_SECONDS: '0',
@@ -158,6 +162,7 @@ async function main() {
     for (const app of apps) app.kill('SIGTERM')
     await demo.close()
     await redis.stop()
+    await postgres.stop()
   }
   process.exit(failed ? 1 : 0)
 }

@@ -1,11 +1,15 @@
 // `npm run demo`: the app on http://localhost:3000 signed in against the bundled local
 // OpenID Provider (http://localhost:4000) and reading the bundled contacts server
 // (http://localhost:4001). Redis comes from REDIS_URL, or a private redis-server is
-// started. Secrets the demo needs are generated for this run.
+// started. PostgreSQL comes from DATABASE_URL, or an embedded one is started whose data
+// stays in .data/postgres between runs. Secrets the demo needs are generated for this run.
 import { randomBytes } from 'node:crypto'
-import { loadConfig, readEnv } from '../src/config.ts'
+import { join } from 'node:path'
+import { describeDatabaseUrl, loadConfig, readEnv } from '../src/config.ts'
 import { createLogger, withoutCredentials } from '../src/log.ts'
 import { exitOnSignals, startApp } from '../src/main.ts'
+import { ROOT_DIR } from '../src/paths.ts'
+import { startPostgresServer } from './postgres-server.ts'
 import { redisAnswers, startRedisServer } from './redis-server.ts'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demoProviderEnv, startDemoServers } from './stack.ts'
 import { DEMO_USERS } from './users.ts'
@@ -35,9 +39,28 @@ async function ensureRedis(url: string | undefined) {
   }
 }
 
+/** DATABASE_URL when it is set; otherwise an embedded PostgreSQL that keeps its data. */
+async function ensureDatabase(url: string | undefined) {
+  if (url) return { url, stop: async () => {} }
+  const dataDir = join(ROOT_DIR, '.data', 'postgres')
+  try {
+    const server = await startPostgresServer({ dataDir, persistent: true })
+    console.error(
+      `No DATABASE_URL: started an embedded PostgreSQL on ${describeDatabaseUrl(server.url)} (data in .data/postgres, kept between runs).`,
+    )
+    return server
+  } catch (err) {
+    throw new Error(
+      `The demo needs PostgreSQL. DATABASE_URL is not set, and an embedded one could not be started: ` +
+        `${(err as Error).message}\nSet DATABASE_URL, or delete .data/postgres to start with an empty database.`,
+    )
+  }
+}
+
 async function main() {
   const env = readEnv()
   const redis = await ensureRedis(env.REDIS_URL?.trim() || undefined)
+  const database = await ensureDatabase(env.DATABASE_URL?.trim() || undefined)
   const demo = await startDemoServers({
     client: {
       clientId: DEMO_CLIENT_ID,
@@ -54,6 +77,7 @@ async function main() {
     APP_URL,
     PORT: String(APP_PORT),
     REDIS_URL: redis.url,
+    DATABASE_URL: database.url,
     LOG_LEVEL: env.LOG_LEVEL ?? 'info',
     // Fresh for every run: restarting the demo signs everybody out, which is fine here.
     SESSION_SECRET: randomBytes(32).toString('base64'),
@@ -84,6 +108,7 @@ async function main() {
     await app.close()
     await demo.close()
     await redis.stop()
+    await database.stop()
   }, log)
 }
 

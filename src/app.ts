@@ -2,6 +2,7 @@
 // main.ts (and the tests) build the dependencies and call it.
 import express, { type Express } from 'express'
 import type { Config } from './config.ts'
+import type { Database } from './db/database.ts'
 import type { Logger } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.ts'
@@ -22,12 +23,13 @@ export interface AppDeps {
   config: Config
   log: Logger
   redis: Redis
+  db: Database
   providers: ReadonlyMap<string, ProviderClient>
   services: Services
 }
 
 export function createApp(deps: AppDeps): Express {
-  const { config, log, redis, providers, services } = deps
+  const { config, log, redis, db, providers, services } = deps
   const app = express()
 
   // Settings
@@ -49,7 +51,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   )
   app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }))
-  app.use(createHealthRoutes({ redis }))
+  app.use(createHealthRoutes({ redis, db }))
 
   // Session: everything below knows who is signed in.
   app.use(createSessionMiddleware({ config, redis, keys: services.keys }))

@@ -6,6 +6,7 @@ import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { z } from 'zod'
+import { withoutCredentials } from './log.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -38,6 +39,17 @@ export interface Config {
   /** APP_URL is http on a loopback host (demo and tests): plain-http issuers are allowed. */
   localHttp: boolean
   redis: { url: string; keyPrefix: string }
+  database: {
+    /**
+     * PostgreSQL, the record of people and their connections. Optional here because the
+     * demo and the tests fill it in; `npm start` (main.ts) refuses to run without it.
+     */
+    url: string | undefined
+    /** Most connections one process holds open. */
+    poolSize: number
+    /** PostgreSQL cancels a statement that runs longer (`statement_timeout`). */
+    statementTimeoutMs: number
+  }
   session: { secrets: string[]; cookieName: string; secure: boolean; ttlSeconds: number }
   tokens: { encryptionKeys: Buffer[]; refreshSkewSeconds: number; idleSeconds: number }
   http: { timeoutSeconds: number }
@@ -192,7 +204,47 @@ const encryptionKeys = text('generate one: openssl rand -base64 32')
     return decoded
   })
 
-const SECRET_NAMES = ['SESSION_SECRET', 'TOKEN_ENCRYPTION_KEY', 'REDIS_URL']
+/**
+ * libpq's sslmode values, plus pg's `no-verify`. pg 8 reads sslmode from the URL itself
+ * (pg-connection-string): `disable` turns TLS off; every other value turns it on and, except
+ * `no-verify`, verifies the certificate and the host name — `prefer`, `require` and
+ * `verify-ca` are treated as `verify-full`, stricter than libpq. Anything else is a typo.
+ */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .optional()
+  .superRefine((value, ctx) => {
+    if (value === undefined) return
+    // The messages never repeat the value: it normally holds a password.
+    if (!/^postgres(ql)?:\/\//.test(value) || !URL.canParse(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db)',
+      })
+      return
+    }
+    const sslmode = new URL(value).searchParams.get('sslmode')
+    if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+      ctx.addIssue({ code: 'custom', message: `sslmode must be one of ${SSL_MODES.join(', ')}` })
+    }
+  })
+
+/** DATABASE_URL for messages and logs: without the user's password (or any credential). */
+export function describeDatabaseUrl(url: string): string {
+  const shown = withoutCredentials(url)
+  if (!URL.canParse(shown)) return shown
+  const parsed = new URL(shown)
+  // pg-connection-string also takes the password from the query string.
+  if (!parsed.searchParams.has('password')) return shown
+  parsed.searchParams.delete('password')
+  return parsed.href
+}
+
+const SECRET_NAMES = ['SESSION_SECRET', 'TOKEN_ENCRYPTION_KEY', 'REDIS_URL', 'DATABASE_URL']
 
 /** Authorization parameters that carry the flow's protections: never from configuration. */
 const PROTECTED_AUTH_PARAMS = new Set([
@@ -283,6 +335,9 @@ const baseSchema = {
     .refine((v) => /^[\w:.-]{1,32}$/.test(v), {
       message: 'must be 1-32 characters of letters, digits, ":", ".", "_" or "-"',
     }),
+  DATABASE_URL: databaseUrl,
+  DATABASE_POOL_SIZE: integer(1, 100, 10),
+  DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000, 15_000),
   SESSION_SECRET: sessionSecrets,
   SESSION_TTL_SECONDS: integer(60, 30 * 24 * 3600, 24 * 3600),
   TOKEN_ENCRYPTION_KEY: encryptionKeys,
@@ -316,6 +371,48 @@ function withoutBlanks(env: Env): Env {
   )
 }
 
+/** Parses each variable of `shape` on its own; what fails becomes a problem naming it. */
+function parseEach(
+  shape: Record<string, z.ZodType>,
+  env: Env,
+  problems: string[],
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  for (const [name, schema] of Object.entries(shape)) {
+    const parsed = schema.safeParse(env[name])
+    if (parsed.success) {
+      values[name] = parsed.data
+    } else if (!problems.some((p) => p.startsWith(`${name}_FILE:`) || p.startsWith(`${name}:`))) {
+      // (A problem already reported for NAME_FILE explains the missing NAME.)
+      problems.push(`${name}: ${parsed.error.issues[0]?.message ?? 'is invalid'}`)
+    }
+  }
+  return values
+}
+
+export interface MigrateConfig {
+  databaseUrl: string
+  logLevel: Config['logLevel']
+}
+
+/**
+ * The configuration of `npm run migrate`: only DATABASE_URL (required here) and LOG_LEVEL,
+ * so a release step can run the migrations holding the database's credentials and nothing
+ * else of the app's.
+ */
+export function loadMigrateConfig(rawEnv: Env = readEnv()): MigrateConfig {
+  const problems: string[] = []
+  const env = resolveSecretFiles(withoutBlanks(rawEnv), ['DATABASE_URL'], problems)
+  const { DATABASE_URL, LOG_LEVEL } = baseSchema
+  const values = parseEach({ DATABASE_URL, LOG_LEVEL }, env, problems)
+  const url = values.DATABASE_URL as string | undefined
+  if (url === undefined && !problems.some((p) => p.startsWith('DATABASE_URL'))) {
+    problems.push('DATABASE_URL: is required (the database to migrate)')
+  }
+  if (problems.length > 0 || url === undefined) throw new ConfigError(problems)
+  return Object.freeze({ databaseUrl: url, logLevel: values.LOG_LEVEL as Config['logLevel'] })
+}
+
 export function loadConfig(rawEnv: Env = readEnv()): Config {
   const problems: string[] = []
   const input = withoutBlanks(rawEnv)
@@ -331,16 +428,7 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
     baseSchema,
     ...ids.map((id) => providerSchema(providerEnvName(id))),
   )
-  const values: Record<string, unknown> = {}
-  for (const [name, schema] of Object.entries(shape)) {
-    const parsed = schema.safeParse(env[name])
-    if (parsed.success) {
-      values[name] = parsed.data
-    } else if (!problems.some((p) => p.startsWith(`${name}_FILE:`) || p.startsWith(`${name}:`))) {
-      // (A problem already reported for NAME_FILE explains the missing NAME.)
-      problems.push(`${name}: ${parsed.error.issues[0]?.message ?? 'is invalid'}`)
-    }
-  }
+  const values = parseEach(shape, env, problems)
 
   const appUrl = values.APP_URL as URL | undefined
   const localHttp = appUrl?.protocol === 'http:' && isLoopbackHost(appUrl.hostname)
@@ -403,6 +491,11 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
     logLevel: base.LOG_LEVEL,
     localHttp,
     redis: { url: base.REDIS_URL, keyPrefix: base.REDIS_KEY_PREFIX },
+    database: {
+      url: base.DATABASE_URL,
+      poolSize: base.DATABASE_POOL_SIZE,
+      statementTimeoutMs: base.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
     session: {
       secrets: base.SESSION_SECRET,
       // `__Host-` makes the browser refuse the cookie unless it is Secure, host-only and

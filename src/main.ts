@@ -1,9 +1,12 @@
-// The web entry point: configuration → Redis → providers → services → app → listen.
+// The web entry point: configuration → Redis → PostgreSQL (and its migrations) → providers →
+// services → app → listen.
 // `npm start` runs this from the environment alone; `npm run demo` wraps it with the local
 // provider and contacts server (demo/main.ts).
 import type { Server } from 'node:http'
 import { createApp } from './app.ts'
-import { type Config, ConfigError, loadConfig, readEnv } from './config.ts'
+import { type Config, ConfigError, describeDatabaseUrl, loadConfig, readEnv } from './config.ts'
+import { createDatabase, type Database, isServerRefusal } from './db/database.ts'
+import { runMigrations } from './db/migrate.ts'
 import { AppError } from './errors.ts'
 import { createLogger, type Logger, withoutCredentials } from './log.ts'
 import { createProviders } from './oidc/providers.ts'
@@ -15,7 +18,40 @@ export interface RunningApp {
   url: string
   log: Logger
   redis: Redis
+  db: Database
   close(): Promise<void>
+}
+
+/** `npm start` says this when DATABASE_URL is missing; the demo and the tests set their own. */
+export const DATABASE_URL_REQUIRED =
+  'DATABASE_URL is required: production names its database (postgres://user:password@host:5432/contacts, or DATABASE_URL_FILE). `npm run demo` starts a local one.'
+
+/**
+ * A pool on `config.database.url` that has answered, with the schema migrated; otherwise
+ * one line saying what is wrong and where (never the password).
+ */
+async function connectDatabase(config: Config, log: Logger): Promise<Database> {
+  const db = createDatabase(config.database, log)
+  const url = config.database.url ?? ''
+  const shown = describeDatabaseUrl(url)
+  try {
+    // Longer than a readiness probe: a first connection may include a TLS handshake.
+    await db.ping(5000)
+  } catch (err) {
+    await db.close()
+    throw new Error(
+      isServerRefusal(err)
+        ? `PostgreSQL at ${shown} refused the connection: ${err.message}. Check DATABASE_URL.`
+        : `PostgreSQL does not answer at ${shown} (${(err as Error).message}). Start it, or set DATABASE_URL.`,
+    )
+  }
+  try {
+    await runMigrations({ databaseUrl: url, log })
+  } catch (err) {
+    await db.close()
+    throw new Error(`Migrating the database at ${shown} failed: ${(err as Error).message}`)
+  }
+  return db
 }
 
 function causeOf(err: unknown): string {
@@ -36,6 +72,13 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       `Redis does not answer at ${withoutCredentials(config.redis.url)} (${(err as Error).message}). Start it, or set REDIS_URL.`,
     )
   }
+  let db: Database
+  try {
+    db = await connectDatabase(config, log)
+  } catch (err) {
+    redis.disconnect()
+    throw err
+  }
 
   const providers = createProviders(config, log)
   // Discover every provider now, so a wrong issuer, or a provider without PKCE or
@@ -48,6 +91,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     } catch (err) {
       if (!(err instanceof AppError && err.retryable)) {
         redis.disconnect()
+        await db.close()
         throw new Error(
           `Provider "${provider.settings.id}" (${provider.settings.issuer.href}) cannot be used: ${causeOf(err)}`,
         )
@@ -59,8 +103,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     }
   }
 
-  const services = createServices({ config, log, redis, providers })
-  const app = createApp({ config, log, redis, providers, services })
+  const services = createServices({ config, log, redis, db, providers })
+  const app = createApp({ config, log, redis, db, providers, services })
   const server = app.listen(config.port)
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
@@ -73,9 +117,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     url: config.appUrl.origin,
     log,
     redis,
+    db,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
+      await db.close()
       await redis.quit().catch(() => redis.disconnect())
     },
   }
@@ -118,6 +164,12 @@ async function main() {
       process.exit(2)
     }
     throw err
+  }
+  // loadConfig leaves DATABASE_URL optional because the demo and the tests fill it in;
+  // production has no such fallback, so `npm start` refuses here, before any connection.
+  if (!config.database.url) {
+    console.error(DATABASE_URL_REQUIRED)
+    process.exit(2)
   }
   const log = createLogger({ level: config.logLevel })
   try {

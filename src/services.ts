@@ -1,6 +1,5 @@
 // The domain services, built from their dependencies. Shared by every entry point (the web
 // app now, a worker later), so they never see a request or a response.
-import type { Pool } from 'pg'
 import type { LoginStore } from './auth/login-store.ts'
 import { createLoginStore } from './auth/login-store.ts'
 import type { Config } from './config.ts'
@@ -10,6 +9,7 @@ import {
   createContactSource,
 } from './contacts/contact-source.ts'
 import { readPages } from './contacts/read-pages.ts'
+import type { Database } from './db/database.ts'
 import { AppError, ErrorCode } from './errors.ts'
 import type { Logger } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
@@ -51,7 +51,8 @@ export function createServices(deps: {
   config: Config
   log: Logger
   redis: Redis
-  db: Pick<Pool, 'query' | 'connect'>
+  /** PostgreSQL: people and their connections. */
+  db: Database
   providers: ReadonlyMap<string, ProviderClient>
   /** Refresh lease; short values let tests see a crashed holder's lease run out. */
   refreshLeaseMs?: number

@@ -2,7 +2,8 @@
 // token records and processes. A person is found by any account they connected: the
 // (issuer, subject) pair is unique, so the same account always leads to the same person
 // (OIDC Core §5.7: `sub` is only unique and stable within its issuer).
-import type { Pool, PoolClient } from 'pg'
+import type { PoolClient } from 'pg'
+import type { Database } from '../db/database.ts'
 import { AppError, ErrorCode } from '../errors.ts'
 
 export type ConnectionStatus = 'active' | 'reconnect_needed' | 'disconnected'
@@ -55,7 +56,7 @@ export interface PeopleStore {
   markUsed(connectionId: string, refreshedAt: Date | undefined): Promise<void>
 }
 
-type Db = Pick<Pool, 'query' | 'connect'>
+type Db = Pick<Database, 'query' | 'pool'>
 
 const COLUMNS = `id, person_id, provider, issuer, subject, display_name, email, status, grant_id,
   scopes, connected_at, last_refreshed_at, last_used_at`
@@ -96,7 +97,7 @@ const toConnection = (row: Row): Connection => ({
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 async function inTransaction<T>(db: Db, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect()
+  const client = await db.pool.connect()
   try {
     await client.query('BEGIN')
     const result = await work(client)
@@ -114,7 +115,7 @@ export function createPeopleStore(deps: { db: Db }): PeopleStore {
   const { db } = deps
 
   async function byIdentity(
-    client: Pick<Db, 'query'>,
+    client: Pick<PoolClient, 'query'>,
     issuer: string,
     subject: string,
     lock = false,
@@ -162,7 +163,7 @@ export function createPeopleStore(deps: { db: Db }): PeopleStore {
   }
 
   return {
-    connectionByIdentity: (issuer, subject) => byIdentity(db, issuer, subject),
+    connectionByIdentity: (issuer, subject) => byIdentity(db.pool, issuer, subject),
 
     async createPerson(identity, grant) {
       return inTransaction(db, async (client) => {
@@ -191,7 +192,7 @@ export function createPeopleStore(deps: { db: Db }): PeopleStore {
         throw new ConcurrentSignInError()
       }).catch(async (err: unknown) => {
         if (!(err instanceof ConcurrentSignInError)) throw err
-        const winner = await byIdentity(db, identity.issuer, identity.subject)
+        const winner = await byIdentity(db.pool, identity.issuer, identity.subject)
         if (!winner) throw err
         return (await attach(winner.personId, identity, grant)).connection
       })

@@ -10,6 +10,7 @@ import { freePort } from '../../demo/redis-server.ts'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startDemoServers } from '../../demo/stack.ts'
 import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
+import { createDatabase, type Database } from '../../src/db/database.ts'
 import { createProviders } from '../../src/oidc/providers.ts'
 import { createRedis } from '../../src/redis.ts'
 import { createServices } from '../../src/services.ts'
@@ -419,6 +420,7 @@ describe('Redis is down', () => {
   let downUrl: string
   const logs: string[] = []
   let redis: ReturnType<typeof createRedis>
+  let db: Database
   let person: Browser
 
   beforeAll(async () => {
@@ -434,9 +436,10 @@ describe('Redis is down', () => {
     redis.on('error', (err: Error) =>
       log.warn({ err: { message: err.message } }, 'redis connection problem'),
     )
+    db = createDatabase(config.database, log)
     const providers = createProviders(config, log)
-    const services = createServices({ config, log, redis, providers })
-    server = createServer(createApp({ config, log, redis, providers, services }))
+    const services = createServices({ config, log, redis, db, providers })
+    server = createServer(createApp({ config, log, redis, db, providers, services }))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const address = server.address()
     downUrl = `http://localhost:${typeof address === 'object' && address ? address.port : 0}`
@@ -447,6 +450,7 @@ describe('Redis is down', () => {
       server?.closeAllConnections()
     })
     redis?.disconnect()
+    await db?.close()
   })
 
   function expectUnavailable(hop: Hop) {

@@ -2,7 +2,7 @@
 // same account always finds the same person, a token record only opens for the connection
 // it belongs to, and a grant that ends at the provider marks its connection the same way
 // whether a page view or a background caller (the domain function) meets it.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/errors.ts'
 import { Browser } from './support/browser.ts'
 import { signIn } from './support/login.ts'
@@ -20,6 +20,10 @@ beforeAll(async () => {
   })
 })
 afterAll(() => stack?.close())
+// Each test starts from nobody: who exists is part of what these tests arrange.
+beforeEach(async () => {
+  await stack.database.db.query('DELETE FROM people')
+})
 afterEach(() => {
   stack.demo.authorizationServer.intercept = undefined
 })
@@ -30,9 +34,14 @@ const services = () => {
   return app.services
 }
 
+/** Signed in from the start page, so nothing has read the contacts yet. */
 async function signedIn(username: string) {
   const browser = new Browser()
-  const page = await signIn(browser, stack.appUrl, { username, password: `${username}-demo` })
+  const page = await signIn(browser, stack.appUrl, {
+    username,
+    password: `${username}-demo`,
+    start: '/login',
+  })
   expect(page.status).toBe(200)
   return {
     browser,
@@ -57,7 +66,7 @@ describe('a person is found by the account they signed in with', () => {
     expect(
       stack.demo.authorizationServer.requests.filter((r) => r.endpoint === 'revocation'),
     ).toHaveLength(revocationsBefore)
-    const { rows } = await stack.db.query(
+    const { rows } = await stack.database.db.query(
       'SELECT count(*)::int AS n FROM connections WHERE subject = $1',
       ['alice'],
     )
@@ -73,7 +82,7 @@ describe('a person is found by the account they signed in with', () => {
 
   it('when the session names a person that no longer exists, then the browser is signed out', async () => {
     const { browser, session } = await signedIn('bob')
-    await stack.db.query('DELETE FROM people WHERE id = $1', [session.personId])
+    await stack.database.db.query('DELETE FROM people WHERE id = $1', [session.personId])
     const page = await browser.request(`${stack.appUrl}/resource`)
     expect(page.status).toBe(303)
     expect(page.location).toContain('/login')
@@ -86,10 +95,10 @@ describe('a token record opens only for its own connection', () => {
     const carol = await signedIn('carol')
     const contactsBefore = stack.demo.contactsServer.requests.length
     // An operator mistake or an attacker with database access swaps the grant reference.
-    await stack.db.query('UPDATE connections SET grant_id = NULL WHERE id = $1', [
+    await stack.database.db.query('UPDATE connections SET grant_id = NULL WHERE id = $1', [
       alice.connection.id,
     ])
-    await stack.db.query('UPDATE connections SET grant_id = $2 WHERE id = $1', [
+    await stack.database.db.query('UPDATE connections SET grant_id = $2 WHERE id = $1', [
       carol.connection.id,
       alice.connection.grantId,
     ])

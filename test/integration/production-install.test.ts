@@ -69,6 +69,8 @@ function npmStart(env: Record<string, string>) {
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: SIGTERM reaches npm and the app together, as a supervisor's does.
+    detached: true,
   })
   let output = ''
   child.stdout.on('data', (chunk) => {
@@ -77,7 +79,9 @@ function npmStart(env: Record<string, string>) {
   child.stderr.on('data', (chunk) => {
     output += chunk
   })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  )
   return { child, exited, output: () => output }
 }
 
@@ -106,15 +110,18 @@ describe('a production install (no devDependencies)', () => {
       expect(ready?.status, app.output()).toBe(200)
       expect(await ready?.json()).toMatchObject({ redis: 'ok', database: 'ok' })
     } finally {
-      app.child.kill('SIGTERM')
-      expect(await app.exited).toBe(0)
+      process.kill(-Number(app.child.pid), 'SIGTERM')
+      await app.exited
     }
+    // The app closes its servers and stores and says so.
+    expect(app.output()).toContain('shutting down')
+    expect(app.output()).not.toMatch(/\n\s+at /)
   }, 30_000)
 
   it('when DATABASE_URL is missing, then it refuses to start with one clear line', async () => {
     const { DATABASE_URL: _none, ...env } = productionEnv()
     const app = npmStart(env)
-    expect(await app.exited).not.toBe(0)
+    expect((await app.exited).code).not.toBe(0)
     expect(app.output()).toContain('DATABASE_URL')
     expect(app.output()).not.toMatch(/\n\s+at /) // no stack trace
   }, 30_000)

@@ -1,6 +1,6 @@
 // Sessions at their edges: a request still running when the person signs out, a corrupt
 // session record, and a second person signing in on the same browser.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Browser, formValue } from './support/browser.ts'
 import { signIn } from './support/login.ts'
 import { storedConnection, storedSession } from './support/session.ts'
@@ -51,6 +51,11 @@ describe('a damaged session record', () => {
 })
 
 describe('another account on the same browser', () => {
+  // Each test starts from nobody: whether bob already has an address book decides the question.
+  beforeEach(async () => {
+    await stack.database.db.query('DELETE FROM people')
+  })
+
   /** Alice is signed in; the same browser then signs in at the provider as bob. */
   async function bobOverAlice() {
     const browser = new Browser()

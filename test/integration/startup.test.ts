@@ -4,9 +4,18 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
-import { describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { freePort } from '../../demo/redis-server.ts'
 import { ROOT_DIR } from '../../src/paths.ts'
+import { createTestDatabase, type TestDatabase } from './support/database.ts'
+
+// One database for the file: each app started here migrates it (the first one applies the
+// migrations, the others find nothing to do).
+let database: TestDatabase
+beforeAll(async () => {
+  database = await createTestDatabase({ migrate: false })
+})
+afterAll(() => database?.drop())
 
 interface Run {
   code: number | null
@@ -52,6 +61,7 @@ async function validEnv(issuer: string): Promise<Record<string, string>> {
     APP_URL: `http://localhost:${port}`,
     PORT: String(port),
     REDIS_URL: inject('redisUrl'),
+    DATABASE_URL: database.url,
     SESSION_SECRET: randomBytes(32).toString('base64'),
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     PROVIDERS: 'demo',
@@ -118,8 +128,44 @@ describe('starting the app', () => {
       ready = await (await fetch(`${env.APP_URL}/readyz`)).json()
     })
     expect(run.output).toContain('provider not reachable yet; will retry on sign-in')
-    expect(ready).toEqual({ status: 'ready', redis: 'ok' })
+    expect(ready).toEqual({ status: 'ready', redis: 'ok', database: 'ok' })
     expect(run.code).toBe(0) // and SIGTERM shuts it down cleanly
+  })
+
+  it('when DATABASE_URL is not set, then `npm start` refuses to start and says production must name its database', async () => {
+    const { DATABASE_URL: _, ...env } = await validEnv('http://127.0.0.1:1')
+    const run = await runMain(env)
+    expect(run.code).toBe(2)
+    expect(run.output).toContain('DATABASE_URL is required: production names its database')
+    expect(run.output).not.toContain('listening')
+  })
+
+  it('when PostgreSQL does not answer, then it exits with one line naming the URL without its password', async () => {
+    const env = await validEnv('http://127.0.0.1:1')
+    const port = await freePort()
+    const run = await runMain({
+      ...env,
+      DATABASE_URL: `postgres://importer:pa55word@127.0.0.1:${port}/contacts`,
+    })
+    expect(run.code).toBe(1)
+    expect(run.output).toContain(
+      `PostgreSQL does not answer at postgres://127.0.0.1:${port}/contacts`,
+    )
+    expect(run.output).toContain('DATABASE_URL')
+    expect(run.output).not.toContain('pa55word')
+    expect(run.output).not.toMatch(/\n\s+at /) // no stack trace
+  })
+
+  it('when the database does not exist, then it exits saying PostgreSQL refused the connection', async () => {
+    const env = await validEnv('http://127.0.0.1:1')
+    const missing = new URL(database.url)
+    missing.pathname = '/ci_test_does_not_exist'
+    const run = await runMain({ ...env, DATABASE_URL: missing.href })
+    expect(run.code).toBe(1)
+    expect(run.output).toContain('refused the connection')
+    expect(run.output).toContain('does not exist')
+    const { password } = new URL(database.url)
+    if (password) expect(run.output).not.toContain(password)
   })
 
   it('when Redis does not answer, then it exits with a message naming REDIS_URL', async () => {

@@ -4,7 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ConfigError, type Env, loadConfig, readEnv } from '../../src/config.ts'
+import {
+  ConfigError,
+  describeDatabaseUrl,
+  type Env,
+  loadConfig,
+  loadMigrateConfig,
+  readEnv,
+} from '../../src/config.ts'
 
 const SESSION_SECRET = 's'.repeat(32)
 const KEY_A = Buffer.alloc(32, 0xa1)
@@ -39,13 +46,17 @@ function httpsEnv(overrides: Env = {}): Env {
 }
 
 function configErrorOf(env: Env): ConfigError {
+  return thrownConfigError(() => loadConfig(env))
+}
+
+function thrownConfigError(load: () => unknown): ConfigError {
   try {
-    loadConfig(env)
+    load()
   } catch (err) {
     if (err instanceof ConfigError) return err
     throw err
   }
-  throw new Error('loadConfig accepted the environment; a ConfigError was expected')
+  throw new Error('the environment was accepted; a ConfigError was expected')
 }
 
 /** The variable each problem names ("NAME: what is wrong"). */
@@ -71,6 +82,8 @@ describe('a valid environment', () => {
     expect(config.trustProxy).toBe(false)
     expect(config.logLevel).toBe('info')
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'ci:' })
+    // DATABASE_URL stays optional here: the demo and the tests fill it in, main() demands it.
+    expect(config.database).toEqual({ url: undefined, poolSize: 10, statementTimeoutMs: 15000 })
     expect(config.session).toEqual({
       secrets: [SESSION_SECRET],
       cookieName: 'ci.sid',
@@ -101,6 +114,9 @@ describe('a valid environment', () => {
       validEnv({
         PORT: '8080',
         REDIS_URL: 'rediss://cache.internal:6380/2',
+        DATABASE_URL: 'postgresql://importer:pw@db.internal:5432/contacts?sslmode=verify-full',
+        DATABASE_POOL_SIZE: '20',
+        DATABASE_STATEMENT_TIMEOUT_MS: '5000',
         REDIS_KEY_PREFIX: 'importer:',
         SESSION_TTL_SECONDS: '3600',
         TOKEN_REFRESH_SKEW_SECONDS: '120',
@@ -112,6 +128,11 @@ describe('a valid environment', () => {
     )
     expect(config.port).toBe(8080)
     expect(config.redis).toEqual({ url: 'rediss://cache.internal:6380/2', keyPrefix: 'importer:' })
+    expect(config.database).toEqual({
+      url: 'postgresql://importer:pw@db.internal:5432/contacts?sslmode=verify-full',
+      poolSize: 20,
+      statementTimeoutMs: 5000,
+    })
     expect(config.session.ttlSeconds).toBe(3600)
     expect(config.tokens.refreshSkewSeconds).toBe(120)
     expect(config.http.timeoutSeconds).toBe(5)
@@ -269,6 +290,92 @@ describe('reporting every problem at once', () => {
   it('when REDIS_URL is not a redis URL, then it is refused', () => {
     const err = configErrorOf(validEnv({ REDIS_URL: 'http://127.0.0.1:6379' }))
     expect(named(err)).toEqual(['REDIS_URL'])
+  })
+})
+
+describe('the database', () => {
+  it('when DATABASE_URL is postgres:// or postgresql://, then it is kept as given (sslmode included)', () => {
+    for (const url of [
+      'postgres://importer:pw@db.internal/contacts',
+      'postgresql://db.internal:6432/contacts?sslmode=require',
+      'postgres://importer@127.0.0.1:5432/contacts?sslmode=disable',
+      'postgres://importer:pw@db.internal/contacts?sslmode=no-verify',
+    ]) {
+      expect(loadConfig(validEnv({ DATABASE_URL: url })).database.url).toBe(url)
+    }
+  })
+
+  it('when DATABASE_URL is not a PostgreSQL URL, then it is refused without repeating it (it holds a password)', () => {
+    for (const url of [
+      'mysql://importer:s3cret-pw@db.internal/contacts',
+      'db.internal:5432/contacts',
+      'postgres//importer:s3cret-pw@db.internal/contacts',
+      'http://importer:s3cret-pw@db.internal/contacts',
+    ]) {
+      const err = configErrorOf(validEnv({ DATABASE_URL: url }))
+      expect(named(err)).toEqual(['DATABASE_URL'])
+      expect(err.message).toContain('postgres://')
+      expect(err.message).not.toContain('s3cret-pw')
+    }
+  })
+
+  it('when sslmode is not one pg knows, then it is refused (a typo must not silently change TLS)', () => {
+    const err = configErrorOf(
+      validEnv({ DATABASE_URL: 'postgres://importer:pw@db.internal/contacts?sslmode=requir' }),
+    )
+    expect(named(err)).toEqual(['DATABASE_URL'])
+    expect(err.problems[0]).toContain('verify-full')
+  })
+
+  it('when the pool size or the statement timeout is out of range, then each is refused', () => {
+    const err = configErrorOf(
+      validEnv({ DATABASE_POOL_SIZE: '0', DATABASE_STATEMENT_TIMEOUT_MS: '15s' }),
+    )
+    expect(named(err).sort()).toEqual(['DATABASE_POOL_SIZE', 'DATABASE_STATEMENT_TIMEOUT_MS'])
+    expect(named(configErrorOf(validEnv({ DATABASE_POOL_SIZE: '1000' })))).toEqual([
+      'DATABASE_POOL_SIZE',
+    ])
+  })
+
+  it('when DATABASE_URL_FILE points at a file, then its trimmed content is the URL', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'db'), 'postgres://importer:from-file@db.internal/contacts\n')
+    const config = loadConfig(validEnv({ DATABASE_URL_FILE: join(dir, 'db') }))
+    expect(config.database.url).toBe('postgres://importer:from-file@db.internal/contacts')
+  })
+
+  it('when both DATABASE_URL and DATABASE_URL_FILE are set, then it is an error naming DATABASE_URL', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'db'), 'postgres://db.internal/contacts')
+    const err = configErrorOf(
+      validEnv({ DATABASE_URL: 'postgres://db.internal/x', DATABASE_URL_FILE: join(dir, 'db') }),
+    )
+    expect(named(err)).toEqual(['DATABASE_URL'])
+  })
+
+  it('when a database URL is shown in a message, then the user, the password and ?password= are gone', () => {
+    expect(describeDatabaseUrl('postgres://importer:s3cret@db.internal:5432/contacts')).toBe(
+      'postgres://db.internal:5432/contacts',
+    )
+    expect(
+      describeDatabaseUrl('postgresql://db.internal/contacts?password=s3cret&sslmode=verify-full'),
+    ).toBe('postgresql://db.internal/contacts?sslmode=verify-full')
+    expect(describeDatabaseUrl('postgres://127.0.0.1/contacts')).toBe(
+      'postgres://127.0.0.1/contacts',
+    )
+    expect(describeDatabaseUrl('not a url with s3cret')).not.toContain('s3cret')
+  })
+
+  it('when `npm run migrate` loads its configuration, then it needs DATABASE_URL and nothing of the app', () => {
+    expect(
+      loadMigrateConfig({ DATABASE_URL: 'postgres://importer:pw@db.internal/contacts' }),
+    ).toEqual({ databaseUrl: 'postgres://importer:pw@db.internal/contacts', logLevel: 'info' })
+    expect(named(thrownConfigError(() => loadMigrateConfig({})))).toEqual(['DATABASE_URL'])
+    expect(
+      named(
+        thrownConfigError(() => loadMigrateConfig({ DATABASE_URL: 'x', LOG_LEVEL: 'loud' })),
+      ).sort(),
+    ).toEqual(['DATABASE_URL', 'LOG_LEVEL'])
   })
 })
 

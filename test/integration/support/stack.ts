@@ -1,6 +1,7 @@
 // A complete, private stack per test file: the real demo authorization server and contacts
 // server on free ports, one or more app instances built with createApp() and sharing one
-// real Redis under a key prefix of their own, and the app's logs kept in memory.
+// real Redis under a key prefix of their own and one PostgreSQL database of their own, and
+// the app's logs kept in memory.
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { Writable } from 'node:stream'
@@ -15,11 +16,13 @@ import {
 } from '../../../demo/stack.ts'
 import { createApp } from '../../../src/app.ts'
 import { type Config, type Env, loadConfig } from '../../../src/config.ts'
+import { createDatabase, type Database } from '../../../src/db/database.ts'
 import { createLogger, type Logger } from '../../../src/log.ts'
 import type { ProviderClient } from '../../../src/oidc/provider-client.ts'
 import { createProviders } from '../../../src/oidc/providers.ts'
 import { createRedis, type Redis } from '../../../src/redis.ts'
 import { createServices, type Services } from '../../../src/services.ts'
+import { createTestDatabase, type TestDatabase } from './database.ts'
 
 export interface OutgoingRequest {
   url: string
@@ -34,6 +37,8 @@ export interface AppInstance {
   services: Services
   providers: Map<string, ProviderClient>
   redis: Redis
+  /** The instance's own pool, as each app process has one. */
+  db: Database
   server: Server
 }
 
@@ -45,6 +50,8 @@ export interface TestStack {
   /** A Redis client of the test's own, for looking at what the app stored. */
   redis: Redis
   prefix: string
+  /** The stack's database (migrated); `database.db` is a pool of the test's own. */
+  database: TestDatabase
   /** The apps' log lines (JSON), to check that no secret is ever logged. */
   logs: string[]
   /** Every request the apps made to the provider (discovery, token, revocation). */
@@ -102,10 +109,12 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   })
 
   const prefix = `t${randomBytes(4).toString('hex')}:`
+  const database = await createTestDatabase()
   const env: Env = {
     APP_URL: appUrl,
     REDIS_URL: inject('redisUrl'),
     REDIS_KEY_PREFIX: prefix,
+    DATABASE_URL: database.url,
     SESSION_SECRET: randomBytes(32).toString('base64'),
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     HTTP_TIMEOUT_SECONDS: '2',
@@ -123,6 +132,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     apps: [],
     redis: createRedis(inject('redisUrl')),
     prefix,
+    database,
     logs,
     providerTraffic: [],
     tamper: undefined,
@@ -141,6 +151,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       const keys = await stack.redis.keys(`${prefix}*`)
       if (keys.length > 0) await stack.redis.del(...keys)
       await Promise.all([...stack.apps.map((app) => app.redis.quit()), stack.redis.quit()])
+      await Promise.all(stack.apps.map((app) => app.db.close()))
+      await database.drop()
     },
   }
   await stack.redis.connect()
@@ -161,18 +173,28 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     const config = loadConfig(env)
     const redis = createRedis(config.redis.url)
     await redis.connect()
+    const db = createDatabase(config.database, log)
     const providers = createProviders(config, log, spy)
     const services = createServices({
       config,
       log,
       redis,
+      db,
       providers,
       refreshLeaseMs: options.refreshLeaseMs,
     })
-    server.on('request', createApp({ config, log, redis, providers, services }))
+    server.on('request', createApp({ config, log, redis, db, providers, services }))
     const address = server.address()
     const port = typeof address === 'object' && address ? address.port : 0
-    stack.apps.push({ url: `http://localhost:${port}`, config, services, providers, redis, server })
+    stack.apps.push({
+      url: `http://localhost:${port}`,
+      config,
+      services,
+      providers,
+      redis,
+      db,
+      server,
+    })
   }
   return stack
 }

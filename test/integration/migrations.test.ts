@@ -1,0 +1,183 @@
+// The migrations on a real PostgreSQL: from an empty database to exactly the agreed model,
+// idempotent, and safe when several instances start at once (node-pg-migrate's advisory
+// lock, in 'wait' mode).
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { PG_MIGRATE_LOCK_ID } from 'node-pg-migrate'
+import pg from 'pg'
+import { afterEach, describe, expect, it } from 'vitest'
+import { MIGRATIONS_TABLE, runMigrations } from '../../src/db/migrate.ts'
+import { ROOT_DIR } from '../../src/paths.ts'
+import { createTestDatabase, type TestDatabase } from './support/database.ts'
+import { memoryLogger } from './support/stack.ts'
+
+const FIRST = '0001_people-and-connections'
+
+const databases: TestDatabase[] = []
+async function emptyDatabase(): Promise<TestDatabase> {
+  const database = await createTestDatabase({ migrate: false })
+  databases.push(database)
+  return database
+}
+afterEach(async () => {
+  await Promise.all(databases.splice(0).map((database) => database.drop()))
+})
+
+async function tables(database: TestDatabase): Promise<string[]> {
+  const { rows } = await database.db.query<{ table_name: string }>(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+  )
+  return rows.map((row) => row.table_name)
+}
+
+async function appliedNames(database: TestDatabase): Promise<string[]> {
+  const { rows } = await database.db.query<{ name: string }>(
+    `SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id`,
+  )
+  return rows.map((row) => row.name)
+}
+
+/** `npm run migrate` as a separate process. */
+function migrateProcess(databaseUrl: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT_DIR, 'src', 'db', 'migrate-cli.ts')], {
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' },
+      cwd: ROOT_DIR,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, output })
+    })
+  })
+}
+
+describe('migrations', () => {
+  it('when the database is empty, then they create people and connections exactly as agreed', async () => {
+    const database = await emptyDatabase()
+    const logs: string[] = []
+
+    const applied = await runMigrations({ databaseUrl: database.url, log: memoryLogger(logs) })
+
+    expect(applied).toEqual([FIRST])
+    expect(await tables(database)).toEqual(['connections', 'people', MIGRATIONS_TABLE])
+    expect(logs.join('\n')).toContain('database migrations applied')
+    const { rows: columns } = await database.db.query(
+      `SELECT column_name, data_type, is_nullable, column_default
+         FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = 'connections'
+        ORDER BY ordinal_position`,
+    )
+    expect(columns.map((c) => [c.column_name, c.data_type, c.is_nullable])).toEqual([
+      ['id', 'uuid', 'NO'],
+      ['person_id', 'uuid', 'NO'],
+      ['provider', 'text', 'NO'],
+      ['issuer', 'text', 'NO'],
+      ['subject', 'text', 'NO'],
+      ['display_name', 'text', 'YES'],
+      ['email', 'text', 'YES'],
+      ['status', 'text', 'NO'],
+      ['grant_id', 'text', 'YES'],
+      ['scopes', 'ARRAY', 'NO'],
+      ['connected_at', 'timestamp with time zone', 'NO'],
+      ['last_refreshed_at', 'timestamp with time zone', 'YES'],
+      ['last_used_at', 'timestamp with time zone', 'YES'],
+      ['import_state', 'jsonb', 'NO'],
+    ])
+  })
+
+  it('when they have run, then the defaults, the checks, the uniqueness and the cascade hold', async () => {
+    const database = await emptyDatabase()
+    await runMigrations({ databaseUrl: database.url, log: memoryLogger([]) })
+    const { db } = database
+
+    const {
+      rows: [person],
+    } = await db.query<{ id: string }>('INSERT INTO people DEFAULT VALUES RETURNING id')
+    const {
+      rows: [connection],
+    } = await db.query(
+      `INSERT INTO connections (person_id, provider, issuer, subject, grant_id)
+       VALUES ($1, 'demo', 'http://localhost:4000', 'alice', 'g1') RETURNING *`,
+      [person?.id],
+    )
+    expect(connection).toMatchObject({
+      status: 'active',
+      scopes: [],
+      import_state: {},
+      last_refreshed_at: null,
+    })
+    expect(connection?.id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(connection?.connected_at).toBeInstanceOf(Date)
+
+    const insert = (subject: string, extra = '', grant: string | null = null) =>
+      db.query(
+        `INSERT INTO connections (person_id, provider, issuer, subject, grant_id${extra ? ', status' : ''})
+         VALUES ($1, 'demo', 'http://localhost:4000', $2, $3${extra ? `, '${extra}'` : ''})`,
+        [person?.id, subject, grant],
+      )
+    // One provider account belongs to one person; one grant to one connection.
+    await expect(insert('alice')).rejects.toMatchObject({ code: '23505' })
+    await expect(insert('bob', '', 'g1')).rejects.toMatchObject({ code: '23505' })
+    await expect(insert('carol', 'paused')).rejects.toMatchObject({ code: '23514' })
+    // Several disconnected connections may all have no grant.
+    await insert('dave', 'disconnected')
+    await insert('erin', 'disconnected')
+
+    await db.query('DELETE FROM people WHERE id = $1', [person?.id])
+    const { rows } = await db.query('SELECT id FROM connections')
+    expect(rows).toEqual([])
+  })
+
+  it('when they run twice in a row, then the second run applies nothing', async () => {
+    const database = await emptyDatabase()
+    const logs: string[] = []
+    const log = memoryLogger(logs)
+
+    expect(await runMigrations({ databaseUrl: database.url, log })).toEqual([FIRST])
+    expect(await runMigrations({ databaseUrl: database.url, log })).toEqual([])
+
+    expect(await appliedNames(database)).toEqual([FIRST])
+    expect(logs.join('\n')).toContain('database schema is up to date')
+  })
+
+  it('when two processes migrate one fresh database at once, then both succeed and the migration is applied once', async () => {
+    const database = await emptyDatabase()
+    // Hold node-pg-migrate's lock until both processes are waiting for it, so they really
+    // do run at the same moment (with advisoryLockMode 'fail' the second one would exit 1).
+    const holder = new pg.Client({ connectionString: database.url })
+    await holder.connect()
+    await holder.query('SELECT pg_advisory_lock($1)', [PG_MIGRATE_LOCK_ID])
+
+    const runs = [migrateProcess(database.url), migrateProcess(database.url)]
+    let waiting = 0
+    for (const deadline = Date.now() + 15_000; waiting < 2 && Date.now() < deadline; ) {
+      await sleep(100)
+      const { rows } = await holder.query<{ waiting: number }>(
+        `SELECT count(*)::int AS waiting FROM pg_locks
+          WHERE locktype = 'advisory' AND NOT granted AND database = (
+            SELECT oid FROM pg_database WHERE datname = current_database())`,
+      )
+      waiting = rows[0]?.waiting ?? 0
+    }
+    await holder.query('SELECT pg_advisory_unlock($1)', [PG_MIGRATE_LOCK_ID])
+    await holder.end()
+    const results = await Promise.all(runs)
+
+    expect(waiting).toBe(2)
+    expect(results.map((r) => r.code)).toEqual([0, 0])
+    const outputs = results.map((r) => r.output).join('\n')
+    expect(outputs.match(/database migrations applied/g)).toHaveLength(1)
+    expect(outputs.match(/database schema is up to date/g)).toHaveLength(1)
+    expect(await appliedNames(database)).toEqual([FIRST])
+  })
+})
