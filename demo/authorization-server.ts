@@ -8,6 +8,7 @@ import express from 'express'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import Provider, { errors } from 'oidc-provider'
 import { createInteractionRoutes } from './interactions.ts'
+import { providerErrorHandler } from './provider-error-handler.ts'
 import { errorPage, logoutPage, signedOutPage } from './provider-pages.ts'
 import { findDemoUser } from './users.ts'
 
@@ -241,5 +242,6 @@ export async function createAuthorizationServer(
     }),
   )
   server.app.use(provider.callback())
+  server.app.use(providerErrorHandler)
   return server
 }

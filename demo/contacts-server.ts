@@ -84,7 +84,9 @@ const noStore: RequestHandler = (_req, res, next) => {
 const notFound: RequestHandler = (_req, res) => sendGoogleError(res, googleErrors.notFound())
 
 // Body-parser failures keep their 4xx; anything else is ours and says nothing about internals.
-const handleError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+const handleError: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+  // Too late for a body: Express closes the connection, which is all that is left to do.
+  if (res.headersSent) return next(err)
   const status =
     typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number'
       ? err.status
