@@ -11,6 +11,7 @@ import { createInteractionRoutes } from './interactions.ts'
 import { createMemoryAdapter, DEFAULT_MODEL_LIMIT } from './memory-adapter.ts'
 import { providerErrorHandler } from './provider-error-handler.ts'
 import { errorPage, logoutPage, signedOutPage } from './provider-pages.ts'
+import { RequestLog } from './request-log.ts'
 import { findDemoUser } from './users.ts'
 
 export interface DemoClient {
@@ -50,8 +51,8 @@ export interface EndpointRequest {
 export interface AuthorizationServer {
   provider: Provider
   app: express.Express
-  /** Every request to /token and /revoke, in order. */
-  requests: EndpointRequest[]
+  /** The last REQUEST_LOG_LIMIT requests to /token and /revoke, in order (mark()/since()). */
+  requests: RequestLog<EndpointRequest>
   /**
    * Runs before the provider handles a /token or /revoke request. Tests use it to slow
    * the server down or make it fail; a request whose client hung up meanwhile is dropped
@@ -197,7 +198,7 @@ export async function createAuthorizationServer(
   const server: AuthorizationServer = {
     provider,
     app: express(),
-    requests: [],
+    requests: new RequestLog(),
     intercept: undefined,
     async revokeAccountGrants(accountId) {
       const grantIds = [...(grantsByAccount.get(accountId) ?? [])]
