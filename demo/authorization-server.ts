@@ -8,7 +8,10 @@ import express from 'express'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import Provider, { errors } from 'oidc-provider'
 import { createInteractionRoutes } from './interactions.ts'
+import { createMemoryAdapter, DEFAULT_MODEL_LIMIT } from './memory-adapter.ts'
+import { providerErrorHandler } from './provider-error-handler.ts'
 import { errorPage, logoutPage, signedOutPage } from './provider-pages.ts'
+import { RequestLog } from './request-log.ts'
 import { findDemoUser } from './users.ts'
 
 export interface DemoClient {
@@ -48,8 +51,8 @@ export interface EndpointRequest {
 export interface AuthorizationServer {
   provider: Provider
   app: express.Express
-  /** Every request to /token and /revoke, in order. */
-  requests: EndpointRequest[]
+  /** The last REQUEST_LOG_LIMIT requests to /token and /revoke, in order (mark()/since()). */
+  requests: RequestLog<EndpointRequest>
   /**
    * Runs before the provider handles a /token or /revoke request. Tests use it to slow
    * the server down or make it fail; a request whose client hung up meanwhile is dropped
@@ -58,6 +61,8 @@ export interface AuthorizationServer {
   intercept: ((endpoint: string, ctx: ProviderContext) => Promise<boolean | undefined>) | undefined
   /** Revoke every grant the account gave (what "remove access" does in a provider's UI). */
   revokeAccountGrants(accountId: string): Promise<number>
+  /** How many records each model holds: each model's store is bounded on its own. */
+  storedRecords(): Record<string, number>
 }
 
 /** The Koa context oidc-provider hands its middleware. */
@@ -90,8 +95,12 @@ export async function createAuthorizationServer(
   const refreshTokenTtl = options.refreshTokenTtlSeconds ?? 14 * 24 * 3600
   const contactsScope = options.contactsScope ?? 'contacts.read'
   const grantsByAccount = new Map<string, Set<string>>()
+  // Not oidc-provider's development adapter: its one shared LRU let anonymous /authorize
+  // traffic evict the grants of people who signed in (see memory-adapter.ts).
+  const adapter = createMemoryAdapter()
 
   const provider = new Provider(options.issuer, {
+    adapter,
     clients: [
       {
         client_id: options.client.clientId,
@@ -189,7 +198,7 @@ export async function createAuthorizationServer(
   const server: AuthorizationServer = {
     provider,
     app: express(),
-    requests: [],
+    requests: new RequestLog(),
     intercept: undefined,
     async revokeAccountGrants(accountId) {
       const grantIds = [...(grantsByAccount.get(accountId) ?? [])]
@@ -204,6 +213,7 @@ export async function createAuthorizationServer(
       }
       return grantIds.length
     },
+    storedRecords: () => adapter.sizes(),
   }
 
   provider.use(async (ctx, next) => {
@@ -236,10 +246,16 @@ export async function createAuthorizationServer(
       onGrant: (accountId, grantId) => {
         const grants = grantsByAccount.get(accountId) ?? new Set()
         grants.add(grantId)
+        // The Grant store keeps no more than this either: older ids are gone there already.
+        for (const oldest of grants) {
+          if (grants.size <= DEFAULT_MODEL_LIMIT) break
+          grants.delete(oldest)
+        }
         grantsByAccount.set(accountId, grants)
       },
     }),
   )
   server.app.use(provider.callback())
+  server.app.use(providerErrorHandler)
   return server
 }

@@ -12,6 +12,7 @@ import { googleErrorForStatus, googleErrors, sendGoogleError } from './google-er
 import { createListConnections } from './list-connections.ts'
 import { createPageTokens } from './page-token.ts'
 import type { ContactDirectory } from './person.ts'
+import { RequestLog } from './request-log.ts'
 
 export type { Fault, FaultQueue } from './contacts-faults.ts'
 
@@ -44,8 +45,8 @@ export interface RequestLogEntry {
 export interface ContactsServer {
   app: Express
   faults: FaultQueue
-  /** Completed requests, in completion order. Never holds tokens. */
-  requests: RequestLogEntry[]
+  /** The last REQUEST_LOG_LIMIT completed requests, in completion order. Never holds tokens. */
+  requests: RequestLog<RequestLogEntry>
 }
 
 function queryOf(url: string): Record<string, string | string[]> {
@@ -84,7 +85,9 @@ const noStore: RequestHandler = (_req, res, next) => {
 const notFound: RequestHandler = (_req, res) => sendGoogleError(res, googleErrors.notFound())
 
 // Body-parser failures keep their 4xx; anything else is ours and says nothing about internals.
-const handleError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+const handleError: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+  // Too late for a body: Express closes the connection, which is all that is left to do.
+  if (res.headersSent) return next(err)
   const status =
     typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number'
       ? err.status
@@ -95,7 +98,7 @@ const handleError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
 
 export function createContactsServer(options: ContactsServerOptions): ContactsServer {
   const requiredScope = options.requiredScope ?? 'contacts.read'
-  const requests: RequestLogEntry[] = []
+  const requests = new RequestLog<RequestLogEntry>()
   const { faults, inject } = createFaultInjector({ requiredScope })
   const bearerAuth = createBearerAuth({
     issuer: options.issuer,

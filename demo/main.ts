@@ -69,6 +69,8 @@ async function main() {
       postLogoutRedirectUris: [`${APP_URL}/`],
     },
     publicHost: 'localhost',
+    // Said here, not only by default: the demo's passwords are public, so loopback only.
+    bindHost: '127.0.0.1',
     authorizationPort: AUTHORIZATION_PORT,
     contactsPort: CONTACTS_PORT,
   })

@@ -1,6 +1,7 @@
 // Starts the demo authorization server and the demo contacts server on loopback. The demo
 // (fixed ports) and the integration tests (free ports) both use it.
 import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { createRemoteJWKSet } from 'jose'
 import {
   type AuthorizationServer,
@@ -26,6 +27,8 @@ export interface DemoServers {
   contactsAudience: string
   authorizationServer: AuthorizationServer
   contactsServer: ContactsServer
+  /** Where each server actually listens (address and port). */
+  listening: { authorization: AddressInfo; contacts: AddressInfo }
   close(): Promise<void>
 }
 
@@ -33,21 +36,32 @@ export interface DemoServersOptions {
   client: DemoClient
   /** Name used in URLs (the issuer, the contacts audience). */
   publicHost?: string
-  /** Interface to listen on. */
+  /**
+   * Interface to listen on; 127.0.0.1 when not given (or empty). Only an explicit value such
+   * as 0.0.0.0 exposes the demo beyond this machine.
+   */
   bindHost?: string
   authorizationPort?: number
   contactsPort?: number
   accessTokenTtlSeconds?: number
 }
 
-async function listen(host: string, port: number): Promise<{ server: Server; port: number }> {
+// The demo's accounts and passwords are printed on the console and its client secret is in
+// the source: reachable from the network, anyone there could sign in as a demo user.
+const LOOPBACK = '127.0.0.1'
+
+async function listen(
+  host: string,
+  port: number,
+): Promise<{ server: Server; address: AddressInfo }> {
   const server = createServer()
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => resolve())
   })
   const address = server.address()
-  return { server, port: typeof address === 'object' && address ? address.port : port }
+  if (!address || typeof address !== 'object') throw new Error(`no TCP address for ${host}:${port}`)
+  return { server, address }
 }
 
 async function close(server: Server): Promise<void> {
@@ -76,14 +90,16 @@ export function demoProviderEnv(demo: DemoServers): Record<string, string> {
 
 export async function startDemoServers(options: DemoServersOptions): Promise<DemoServers> {
   const publicHost = options.publicHost ?? '127.0.0.1'
-  const bindHost = options.bindHost ?? '127.0.0.1'
+  // `|| LOOPBACK`, not `??`: an empty host (an unset variable) makes Node listen on every
+  // interface.
+  const bindHost = options.bindHost?.trim() || LOOPBACK
   const as = await listen(bindHost, options.authorizationPort ?? 0)
   const rs = await listen(bindHost, options.contactsPort ?? 0).catch(async (err: unknown) => {
     await close(as.server)
     throw err
   })
-  const issuer = `http://${publicHost}:${as.port}`
-  const contactsUrl = `http://${publicHost}:${rs.port}`
+  const issuer = `http://${publicHost}:${as.address.port}`
+  const contactsUrl = `http://${publicHost}:${rs.address.port}`
   const contactsAudience = `${contactsUrl}/`
 
   const authorizationServer = await createAuthorizationServer({
@@ -109,6 +125,7 @@ export async function startDemoServers(options: DemoServersOptions): Promise<Dem
     contactsAudience,
     authorizationServer,
     contactsServer,
+    listening: { authorization: as.address, contacts: rs.address },
     async close() {
       await Promise.all([close(as.server), close(rs.server)])
     },

@@ -276,12 +276,12 @@ describe('PKCE and the ID token (A2, A3)', () => {
       'KEEPTTL',
     )
     const recordsBefore = await tokenKeys()
-    const asBefore = stack.demo.authorizationServer.requests.length
+    const asBefore = stack.demo.authorizationServer.requests.mark()
 
     const { result: hop, answers } = await recordTokenAnswers(() => browser.request(pending.url))
 
     expectErrorPage(hop, PAGE.notVerified)
-    const received = stack.demo.authorizationServer.requests.slice(asBefore)
+    const received = stack.demo.authorizationServer.requests.since(asBefore)
     expect(received).toHaveLength(1)
     expect(received[0]?.params.code_verifier).toBe(corrupted)
     expect(received[0]?.status).toBe(400)
@@ -432,7 +432,7 @@ describe('authorization code injection and replay (A7)', () => {
     const browserB = new Browser()
     const own = await pendingCallback(browserB)
     const recordsBefore = await tokenKeys()
-    const asBefore = stack.demo.authorizationServer.requests.length
+    const asBefore = stack.demo.authorizationServer.requests.mark()
 
     const { result: hop, answers } = await recordTokenAnswers(() =>
       browserB.request(
@@ -441,7 +441,7 @@ describe('authorization code injection and replay (A7)', () => {
     )
 
     expectErrorPage(hop, PAGE.notVerified)
-    const received = stack.demo.authorizationServer.requests.slice(asBefore)
+    const received = stack.demo.authorizationServer.requests.since(asBefore)
     expect(received).toHaveLength(1)
     expect(received[0]?.params.code).toBe(stolen.code)
     expect(received[0]?.status).toBe(400)
@@ -476,10 +476,10 @@ describe('authorization code injection and replay (A7)', () => {
     // client that re-sends an exchange would.
     const browser = new Browser()
     const first = await pendingCallback(browser)
-    const asBefore = stack.demo.authorizationServer.requests.length
+    const asBefore = stack.demo.authorizationServer.requests.mark()
     expect((await browser.request(first.url)).status).toBe(303)
     const firstExchange = stack.demo.authorizationServer.requests
-      .slice(asBefore)
+      .since(asBefore)
       .find((r) => r.endpoint === 'token' && r.params.grant_type === 'authorization_code')
     const usedVerifier = String(firstExchange?.params.code_verifier)
     const { grantId = '', provider, subject } = await storedConnection(stack, browser)

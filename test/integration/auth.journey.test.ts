@@ -52,7 +52,7 @@ describe('signing in and reading contacts', () => {
   })
 
   it('when carol signs in, then all 2987 contacts are read over 3 pages with identical parameters', async () => {
-    const before = stack.demo.contactsServer.requests.length
+    const before = stack.demo.contactsServer.requests.mark()
     const page = await signIn(new Browser(), stack.appUrl, {
       username: 'carol',
       password: 'carol-demo',
@@ -60,7 +60,7 @@ describe('signing in and reading contacts', () => {
     expect(page.status).toBe(200)
     expect(page.body).toContain('2987 contacts')
     expect(rows(page.body)).toBe(2987)
-    const calls = stack.demo.contactsServer.requests.slice(before).filter((r) => r.sub === 'carol')
+    const calls = stack.demo.contactsServer.requests.since(before).filter((r) => r.sub === 'carol')
     expect(calls).toHaveLength(3)
     expect(new Set(calls.map((c) => c.query.personFields)).size).toBe(1)
     expect(calls.map((c) => c.query.pageSize)).toEqual(['1000', '1000', '1000'])
@@ -91,11 +91,11 @@ describe('signing in and reading contacts', () => {
   it('when the code is exchanged, then the provider receives HTTP Basic credentials encoded per RFC 6749 §2.3.1 and the PKCE verifier', async () => {
     const browser = new Browser()
     const callback = await authorizeAtProvider(browser, stack.appUrl)
-    const before = stack.demo.authorizationServer.requests.length
+    const before = stack.demo.authorizationServer.requests.mark()
     await browser.follow(callback)
 
     const exchange = stack.demo.authorizationServer.requests
-      .slice(before)
+      .since(before)
       .find((r) => r.endpoint === 'token' && r.params.grant_type === 'authorization_code')
     expect(exchange?.status).toBe(200)
     const [scheme, credentials] = String(exchange?.authorization).split(' ')
@@ -264,7 +264,7 @@ describe('the redirect URI sent with the code', () => {
   it('when the callback arrives with a forged Host and X-Forwarded-* headers, then the token request still carries the registered redirect URI and sign-in completes', async () => {
     const browser = new Browser()
     const callback = new URL(await authorizeAtProvider(browser, stack.appUrl))
-    const before = stack.demo.authorizationServer.requests.length
+    const before = stack.demo.authorizationServer.requests.mark()
     const cookie = await browser.jar.getCookieString(callback.href)
     const app = new URL(String(stack.apps[0]?.url))
     // fetch() will not send a foreign Host header; a raw request does.
@@ -291,7 +291,7 @@ describe('the redirect URI sent with the code', () => {
     })
     expect(status).toBe(303)
     const exchange = stack.demo.authorizationServer.requests
-      .slice(before)
+      .since(before)
       .find((r) => r.params.grant_type === 'authorization_code')
     expect(exchange?.status).toBe(200)
     expect(exchange?.params.redirect_uri).toBe(`${stack.appUrl}/auth/callback/demo`)

@@ -63,10 +63,11 @@ function expectNothingUnhandled(logs: string[]) {
   expect(unhandled).toEqual([])
 }
 
-const refreshGrants = () =>
-  stack.demo.authorizationServer.requests.filter(
-    (r) => r.endpoint === 'token' && r.params.grant_type === 'refresh_token',
-  )
+/** Refresh requests the provider received after `mark` (a requests.mark()). */
+const refreshGrantsSince = (mark: number) =>
+  stack.demo.authorizationServer.requests
+    .since(mark)
+    .filter((r) => r.endpoint === 'token' && r.params.grant_type === 'refresh_token')
 
 async function expectNotSignedIn(browser: Browser, appUrl: string) {
   const hop = await browser.request(`${appUrl}/resource`)
@@ -294,7 +295,7 @@ describe('the contacts API fails for a signed-in person', () => {
   }
 
   it('when the contacts API answers 503, then a 502 page says the contacts service is not answering, with "Try again", and no refresh happens', async () => {
-    const refreshesBefore = refreshGrants().length
+    const refreshesBefore = stack.demo.authorizationServer.requests.mark()
     stack.demo.contactsServer.faults.add({ status: 503 })
 
     const hop = await alice.request(`${stack.appUrl}/resource`)
@@ -303,7 +304,7 @@ describe('the contacts API fails for a signed-in person', () => {
     expect(hop.body).toContain('The contacts service is not answering')
     expect(hop.body).toContain('CONTACTS_UNAVAILABLE')
     expect(actionOf(hop.body)).toEqual({ label: 'Try again', href: '/resource' })
-    expect(refreshGrants()).toHaveLength(refreshesBefore)
+    expect(refreshGrantsSince(refreshesBefore)).toHaveLength(0)
     await expectRecovered()
     expectNothingUnhandled(stack.logs)
   })
@@ -345,7 +346,7 @@ describe('the contacts API fails for a signed-in person', () => {
   })
 
   it('when the contacts API answers 403 insufficient_scope, then a 403 page asks the person to reconnect', async () => {
-    const refreshesBefore = refreshGrants().length
+    const refreshesBefore = stack.demo.authorizationServer.requests.mark()
     stack.demo.contactsServer.faults.add({ status: 403 })
 
     const hop = await alice.request(`${stack.appUrl}/resource`)
@@ -357,14 +358,14 @@ describe('the contacts API fails for a signed-in person', () => {
       label: 'Reconnect',
       href: '/login?provider=demo&returnTo=%2Fresource',
     })
-    expect(refreshGrants()).toHaveLength(refreshesBefore)
+    expect(refreshGrantsSince(refreshesBefore)).toHaveLength(0)
     await expectRecovered()
     expectNothingUnhandled(stack.logs)
   })
 
   it('when the contacts API refuses the access token twice in a row, then the app refreshes once, retries once, and shows a 403 "keeps refusing" page', async () => {
-    const refreshesBefore = refreshGrants().length
-    const callsBefore = stack.demo.contactsServer.requests.length
+    const refreshesBefore = stack.demo.authorizationServer.requests.mark()
+    const callsBefore = stack.demo.contactsServer.requests.mark()
     stack.demo.contactsServer.faults.add({ status: 401, times: 2 })
 
     const hop = await alice.request(`${stack.appUrl}/resource`)
@@ -376,17 +377,17 @@ describe('the contacts API fails for a signed-in person', () => {
       label: 'Reconnect',
       href: '/login?provider=demo&returnTo=%2Fresource',
     })
-    const refreshes = refreshGrants().slice(refreshesBefore)
+    const refreshes = refreshGrantsSince(refreshesBefore)
     expect(refreshes).toHaveLength(1)
     expect(refreshes[0]?.status).toBe(200)
-    const calls = stack.demo.contactsServer.requests.slice(callsBefore)
+    const calls = stack.demo.contactsServer.requests.since(callsBefore)
     expect(calls.map((c) => c.status)).toEqual([401, 401])
     await expectRecovered()
     expectNothingUnhandled(stack.logs)
   })
 
   it('when the contacts API refuses the access token once, then the app refreshes once and the page lists all contacts', async () => {
-    const refreshesBefore = refreshGrants().length
+    const refreshesBefore = stack.demo.authorizationServer.requests.mark()
     stack.demo.contactsServer.faults.add({ status: 401, times: 1 })
 
     const hop = await alice.request(`${stack.appUrl}/resource`)
@@ -394,7 +395,7 @@ describe('the contacts API fails for a signed-in person', () => {
     expect(hop.status).toBe(200)
     expect(hop.body).toContain('250 contacts from Demo Provider')
     expect((hop.body.match(/<tr>/g) ?? []).length - 1).toBe(250)
-    const refreshes = refreshGrants().slice(refreshesBefore)
+    const refreshes = refreshGrantsSince(refreshesBefore)
     expect(refreshes).toHaveLength(1)
     expect(refreshes[0]?.params.grant_type).toBe('refresh_token')
     expect(refreshes[0]?.status).toBe(200)

@@ -53,9 +53,7 @@ async function signedIn(username: string) {
 describe('a person is found by the account they signed in with', () => {
   it('when the same account signs in from two browsers, then both sessions name the same person and connection, on the newer grant', async () => {
     const first = await signedIn('alice')
-    const revocationsBefore = stack.demo.authorizationServer.requests.filter(
-      (r) => r.endpoint === 'revocation',
-    ).length
+    const revocationsBefore = stack.demo.authorizationServer.requests.mark()
     const second = await signedIn('alice')
     expect(second.session.personId).toBe(first.session.personId)
     expect(second.session.key).not.toBe(first.session.key)
@@ -64,8 +62,10 @@ describe('a person is found by the account they signed in with', () => {
     // The old record is dropped, not revoked: the provider may have reused the grant.
     expect(await stack.redis.exists(`${stack.prefix}tok:${first.connection.grantId}`)).toBe(0)
     expect(
-      stack.demo.authorizationServer.requests.filter((r) => r.endpoint === 'revocation'),
-    ).toHaveLength(revocationsBefore)
+      stack.demo.authorizationServer.requests
+        .since(revocationsBefore)
+        .filter((r) => r.endpoint === 'revocation'),
+    ).toHaveLength(0)
     const { rows } = await stack.database.db.query(
       'SELECT count(*)::int AS n FROM connections WHERE subject = $1',
       ['alice'],
@@ -93,7 +93,7 @@ describe('a token record opens only for its own connection', () => {
   it('when one person’s connection is pointed at another person’s grant, then the record is refused and nothing is read with it', async () => {
     const alice = await signedIn('alice')
     const carol = await signedIn('carol')
-    const contactsBefore = stack.demo.contactsServer.requests.length
+    const contactsBefore = stack.demo.contactsServer.requests.mark()
     // An operator mistake or an attacker with database access swaps the grant reference.
     await stack.database.db.query('UPDATE connections SET grant_id = NULL WHERE id = $1', [
       alice.connection.id,
@@ -106,7 +106,7 @@ describe('a token record opens only for its own connection', () => {
     expect(page.status).toBe(403)
     expect(page.body).toContain('reconnect')
     expect(page.body).not.toContain('Alice')
-    expect(stack.demo.contactsServer.requests.length).toBe(contactsBefore)
+    expect(stack.demo.contactsServer.requests.since(contactsBefore)).toHaveLength(0)
     expect(
       stack.logs.some((line) => line.includes('could not be opened for this connection')),
     ).toBe(true)

@@ -78,11 +78,10 @@ describe('another account on the same browser', () => {
   }
 
   const revocationsSince = (before: number) =>
-    stack.demo.authorizationServer.requests.filter((r) => r.endpoint === 'revocation').slice(before)
-  const revocationCount = () => revocationsSince(0).length
+    stack.demo.authorizationServer.requests.since(before).filter((r) => r.endpoint === 'revocation')
 
   it('when bob signs in over alice’s session, then the app asks whether to add bob’s account or switch, and changes nothing yet', async () => {
-    const before = revocationCount()
+    const before = stack.demo.authorizationServer.requests.mark()
     const { sameApp, alice, aliceConnection, question } = await bobOverAlice()
     expect(question.url).toBe(`${stack.appUrl}/connections/choose`)
     expect(question.body).toContain('Add to my address book')
@@ -95,7 +94,7 @@ describe('another account on the same browser', () => {
   })
 
   it('when the person chooses to switch, then alice’s grant is revoked and the browser is bob’s, in a new session', async () => {
-    const before = revocationCount()
+    const before = stack.demo.authorizationServer.requests.mark()
     const { sameApp, alice, aliceConnection, question } = await bobOverAlice()
     const hop = await sameApp.request(`${stack.appUrl}/connections/choose`, {
       form: { _csrf: String(formValue(question.body, '_csrf')), choice: 'switch' },
@@ -116,7 +115,7 @@ describe('another account on the same browser', () => {
   })
 
   it('when the person chooses to add, then one person has two connections, both usable, and nothing is revoked', async () => {
-    const before = revocationCount()
+    const before = stack.demo.authorizationServer.requests.mark()
     const { sameApp, alice, question } = await bobOverAlice()
     const hop = await sameApp.request(`${stack.appUrl}/connections/choose`, {
       form: { _csrf: String(formValue(question.body, '_csrf')), choice: 'add' },
@@ -139,7 +138,7 @@ describe('another account on the same browser', () => {
   })
 
   it('when the person cancels, then bob’s new grant is revoked (nobody here will use it) and alice stays signed in', async () => {
-    const before = revocationCount()
+    const before = stack.demo.authorizationServer.requests.mark()
     const { sameApp, alice, question } = await bobOverAlice()
     const grantId = String((await storedSession(stack, sameApp)).pendingChoice?.grantId)
     expect(await stack.redis.exists(`${stack.prefix}tok:${grantId}`)).toBe(1)

@@ -34,10 +34,11 @@ afterEach(() => {
   stack.tamper = undefined
 })
 
-const refreshes = () =>
-  stack.demo.authorizationServer.requests.filter(
-    (r) => r.endpoint === 'token' && r.params.grant_type === 'refresh_token',
-  )
+/** Refresh requests the provider received after `mark` (a requests.mark()). */
+const refreshesSince = (mark: number) =>
+  stack.demo.authorizationServer.requests
+    .since(mark)
+    .filter((r) => r.endpoint === 'token' && r.params.grant_type === 'refresh_token')
 
 async function signedInAndExpired(username = 'alice') {
   const browser = new Browser()
@@ -55,11 +56,11 @@ const resourceOn = (browser: Browser, instance: number) =>
 describe('refreshing access tokens', () => {
   it('when the access token has expired, then the next page refreshes it transparently and works', async () => {
     const { browser, before } = await signedInAndExpired()
-    const count = refreshes().length
+    const asBefore = stack.demo.authorizationServer.requests.mark()
     const page = await resourceOn(browser, 0)
     expect(page.status).toBe(200)
     expect(page.body).toContain('250 contacts')
-    expect(refreshes()).toHaveLength(count + 1)
+    expect(refreshesSince(asBefore)).toHaveLength(1)
     const after = await storedTokens(stack, browser)
     expect(after?.accessToken).not.toBe(before.accessToken)
     // The demo provider rotates: the stored refresh token is the new one.
@@ -73,12 +74,12 @@ describe('refreshing access tokens', () => {
 
   it('when 50 requests on one session hit two app instances right after expiry, then exactly one refresh reaches the provider and all 50 succeed', async () => {
     const { browser, before } = await signedInAndExpired()
-    const count = refreshes().length
+    const asBefore = stack.demo.authorizationServer.requests.mark()
     const pages = await Promise.all(
       Array.from({ length: 50 }, (_, i) => resourceOn(browser, i % 2)),
     )
     expect(pages.map((p) => p.status)).toEqual(Array(50).fill(200))
-    expect(refreshes()).toHaveLength(count + 1)
+    expect(refreshesSince(asBefore)).toHaveLength(1)
     const after = await storedTokens(stack, browser)
     expect(after?.refreshToken).not.toBe(before.refreshToken)
     // The rotated refresh token is the one that works now…
@@ -94,12 +95,12 @@ describe('refreshing access tokens', () => {
       if (endpoint === 'token') await sleep(1000)
       return undefined
     }
-    const count = refreshes().length
+    const asBefore = stack.demo.authorizationServer.requests.mark()
     const pages = await Promise.all(
       Array.from({ length: 50 }, (_, i) => resourceOn(browser, i % 2)),
     )
     expect(pages.map((p) => p.status)).toEqual(Array(50).fill(200))
-    expect(refreshes()).toHaveLength(count + 1)
+    expect(refreshesSince(asBefore)).toHaveLength(1)
   })
 
   it('when the refresh response carries no new refresh token (as Google does), then the stored one is kept', async () => {

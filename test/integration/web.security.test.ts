@@ -232,9 +232,7 @@ describe('CSRF on sign-out and disconnect', () => {
     it.each(forged)(
       `when POST ${path} comes with %s, then it is a 403 "Form expired" page and the person stays signed in and connected`,
       async (_name, form) => {
-        const revocationsBefore = stack.demo.authorizationServer.requests.filter(
-          (r) => r.endpoint === 'revocation',
-        ).length
+        const before = stack.demo.authorizationServer.requests.mark()
         const body = form()
         const hop = await person.browser.request(
           `${stack.appUrl}${path}`,
@@ -244,8 +242,10 @@ describe('CSRF on sign-out and disconnect', () => {
         expect(hop.body).toContain('Form expired')
         expect(hop.body).toContain('CSRF_INVALID')
         expect(
-          stack.demo.authorizationServer.requests.filter((r) => r.endpoint === 'revocation'),
-        ).toHaveLength(revocationsBefore)
+          stack.demo.authorizationServer.requests
+            .since(before)
+            .filter((r) => r.endpoint === 'revocation'),
+        ).toHaveLength(0)
         await expectStillConnected(person)
       },
     )
@@ -266,7 +266,7 @@ describe('CSRF on sign-out and disconnect', () => {
 
 describe('disconnect and sign-out revoke the grant at the provider', () => {
   const revocationsSince = (before: number) =>
-    stack.demo.authorizationServer.requests.slice(before).filter((r) => r.endpoint === 'revocation')
+    stack.demo.authorizationServer.requests.since(before).filter((r) => r.endpoint === 'revocation')
 
   it('when nothing was revoked, then a refresh token the app holds is accepted by the provider (control for the checks below)', async () => {
     const control = await signedIn()
@@ -277,7 +277,7 @@ describe('disconnect and sign-out revoke the grant at the provider', () => {
   it('when a signed-in person disconnects with a valid form, then the refresh token is revoked at the provider and deleted here, and they stay signed in', async () => {
     const person = await signedIn()
     const refreshToken = await refreshTokenOf(person)
-    const before = stack.demo.authorizationServer.requests.length
+    const before = stack.demo.authorizationServer.requests.mark()
 
     const hop = await person.browser.request(`${stack.appUrl}/disconnect`, {
       form: { _csrf: person.csrf },
@@ -310,7 +310,7 @@ describe('disconnect and sign-out revoke the grant at the provider', () => {
   it('when a signed-in person signs out with a valid form, then both tokens are revoked at the provider and the session and token record are gone', async () => {
     const person = await signedIn()
     const refreshToken = await refreshTokenOf(person)
-    const before = stack.demo.authorizationServer.requests.length
+    const before = stack.demo.authorizationServer.requests.mark()
 
     const hop = await person.browser.request(`${stack.appUrl}/logout`, {
       form: { _csrf: person.csrf },
