@@ -5,6 +5,7 @@
 // stays in .data/postgres between runs. Secrets the demo needs are generated for this run.
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import pretty from 'pino-pretty'
 import { describeDatabaseUrl, loadConfig, readEnv } from '../src/config.ts'
 import { createLogger, withoutCredentials } from '../src/log.ts'
 import { exitOnSignals, startApp } from '../src/main.ts'
@@ -86,7 +87,14 @@ async function main() {
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...demoProviderEnv(demo),
   })
-  const log = createLogger({ level: config.logLevel })
+  // A person at a terminal reads lines, not JSON; piped (CI, a file) it stays JSON, as
+  // `npm start` always is. pino-pretty is a devDependency: only the demo uses it.
+  const log = createLogger({
+    level: config.logLevel,
+    destination: process.stdout.isTTY
+      ? pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' })
+      : undefined,
+  })
   const app = await startApp(config, log)
 
   console.error(
