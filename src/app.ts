@@ -1,6 +1,7 @@
 // createApp(deps): the Express app, without listening and without I/O at import time.
 // main.ts (and the tests) build the dependencies and call it.
 import express, { type Express } from 'express'
+import { enforceSessionMaxAge } from './auth/session-lifetime.ts'
 import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
 import type { Logger } from './log.ts'
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Express {
     res.locals.csrfToken = () => csrfTokenFor(req)
     next()
   })
+  app.use(enforceSessionMaxAge(config.session.maxAgeSeconds))
   app.use(createPersonLocals({ people: services.people }))
 
   // Sign-in and the person's pages
@@ -70,6 +72,9 @@ export function createApp(deps: AppDeps): Express {
       people: services.people,
       connections: services.connections,
       signIn: services.signIn,
+      personSessions: services.personSessions,
+      redis,
+      keys: services.keys,
       choiceTtlSeconds: CHOICE_TTL_SECONDS,
       log,
       cookieName: config.session.cookieName,

@@ -50,7 +50,13 @@ export interface Config {
     /** PostgreSQL cancels a statement that runs longer (`statement_timeout`). */
     statementTimeoutMs: number
   }
-  session: { secrets: string[]; cookieName: string; secure: boolean; ttlSeconds: number }
+  session: {
+    secrets: string[]
+    cookieName: string
+    secure: boolean
+    ttlSeconds: number
+    maxAgeSeconds: number
+  }
   tokens: { encryptionKeys: Buffer[]; refreshSkewSeconds: number; idleSeconds: number }
   http: { timeoutSeconds: number }
   providers: ProviderConfig[]
@@ -340,6 +346,9 @@ const baseSchema = {
   DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000, 15_000),
   SESSION_SECRET: sessionSecrets,
   SESSION_TTL_SECONDS: integer(60, 30 * 24 * 3600, 24 * 3600),
+  // Absolute lifetime of a sign-in, whatever the activity: a stolen or forgotten session
+  // does not live on forever by being used.
+  SESSION_MAX_AGE_SECONDS: integer(60, 365 * 24 * 3600, 7 * 24 * 3600),
   TOKEN_ENCRYPTION_KEY: encryptionKeys,
   TOKEN_REFRESH_SKEW_SECONDS: integer(0, 600, 60),
   // How long a connection's tokens are kept without being used (when the provider does not
@@ -503,6 +512,7 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
       cookieName: secure ? '__Host-ci.sid' : 'ci.sid',
       secure,
       ttlSeconds: base.SESSION_TTL_SECONDS,
+      maxAgeSeconds: base.SESSION_MAX_AGE_SECONDS,
     },
     tokens: {
       encryptionKeys: base.TOKEN_ENCRYPTION_KEY,

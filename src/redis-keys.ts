@@ -11,6 +11,10 @@ export interface RedisKeys {
   refreshLock(grantId: string): string
   /** Short-lived note that the last refresh failed for a transient reason. */
   refreshFailure(grantId: string): string
+  /** Ids of the sessions a person is signed in with (for "sign out everywhere"). */
+  personSessions(personId: string): string
+  /** A failed sign-in's public error, kept for the one view of its clean URL. */
+  signInFailure(id: string): string
 }
 
 export function createRedisKeys(prefix: string): RedisKeys {
@@ -20,5 +24,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     tokens: (grantId) => `${prefix}tok:${grantId}`,
     refreshLock: (grantId) => `${prefix}lock:refresh:${grantId}`,
     refreshFailure: (grantId) => `${prefix}fail:refresh:${grantId}`,
+    personSessions: (personId) => `${prefix}person-sess:${personId}`,
+    signInFailure: (id) => `${prefix}signin-failed:${id}`,
   }
 }

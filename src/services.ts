@@ -18,6 +18,7 @@ import { type Connection, createPeopleStore, type PeopleStore } from './people/p
 import { createSignIn, type SignIn } from './people/sign-in.ts'
 import type { Redis } from './redis.ts'
 import { createRedisKeys, type RedisKeys } from './redis-keys.ts'
+import { createPersonSessions, type PersonSessions } from './session/person-sessions.ts'
 import { type AccessTokens, createAccessTokens } from './tokens/access-tokens.ts'
 import { createCipher } from './tokens/cipher.ts'
 import { createRefreshLock } from './tokens/refresh-lock.ts'
@@ -33,6 +34,7 @@ export interface Services {
   people: PeopleStore
   connections: Connections
   signIn: SignIn
+  personSessions: PersonSessions
   /** One contacts source per configured provider. */
   contactSources: ReadonlyMap<string, ContactSource>
   /**
@@ -115,6 +117,11 @@ export function createServices(deps: {
     people,
     connections,
     signIn: createSignIn({ people, tokens, revoker, log }),
+    personSessions: createPersonSessions({
+      redis,
+      keys,
+      maxAgeSeconds: config.session.maxAgeSeconds,
+    }),
     contactSources,
     contactPages,
   }

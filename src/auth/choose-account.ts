@@ -8,6 +8,7 @@ import type { ProviderClient } from '../oidc/provider-client.ts'
 import type { Connections } from '../people/connections.ts'
 import type { PeopleStore } from '../people/people-store.ts'
 import type { SignIn } from '../people/sign-in.ts'
+import type { PersonSessions } from '../session/person-sessions.ts'
 import { regenerateSession, saveSession } from '../session/session-ops.ts'
 import type { PendingChoice } from './session-data.ts'
 import { endSessionConnections } from './sign-out.ts'
@@ -24,6 +25,7 @@ export function createChooseAccount(deps: {
   people: PeopleStore
   connections: Connections
   signIn: SignIn
+  personSessions: PersonSessions
   providers: ReadonlyMap<string, ProviderClient>
 }) {
   /** The waiting sign-in, if it is still waiting. */
@@ -44,8 +46,10 @@ export function createChooseAccount(deps: {
     await regenerateSession(req)
     if (browserKey) req.session.browserKey = browserKey
     req.session.personId = personId
+    req.session.signedInAt = Date.now()
     req.session.connectionIds = connectionIds
     await saveSession(req)
+    await deps.personSessions.add(personId, req.sessionID)
   }
 
   async function show(req: Request, res: Response) {

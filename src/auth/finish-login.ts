@@ -12,6 +12,7 @@ import { AppError, ErrorCode, unknownProvider } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { ProviderClient } from '../oidc/provider-client.ts'
 import type { SignIn } from '../people/sign-in.ts'
+import type { PersonSessions } from '../session/person-sessions.ts'
 import { regenerateSession, saveSession } from '../session/session-ops.ts'
 import type { TokenStore } from '../tokens/token-store.ts'
 import { browserFingerprint, type LoginStore } from './login-store.ts'
@@ -31,10 +32,34 @@ export function createFinishLogin(deps: {
   logins: LoginStore
   tokens: TokenStore
   signIn: SignIn
+  personSessions: PersonSessions
   log: Logger
   /** How long a sign-in with another account waits for "add" or "switch". */
   choiceTtlSeconds: number
 }) {
+  /** Best effort: the failure that brought us here is what the person sees. */
+  async function discardIssued(
+    provider: ProviderClient,
+    issued: Awaited<ReturnType<ProviderClient['exchangeCode']>>,
+    grantId: string,
+  ) {
+    await deps.tokens.remove(grantId).catch(() => {})
+    try {
+      if (!(await provider.supportsRevocation())) return
+      if (issued.refreshToken) await provider.revoke(issued.refreshToken, 'refresh_token')
+      await provider.revoke(issued.accessToken, 'access_token').catch(() => {})
+      deps.log.info(
+        { provider: provider.settings.id },
+        'sign-in failed after the code exchange; issued tokens revoked',
+      )
+    } catch (err) {
+      deps.log.warn(
+        { err, provider: provider.settings.id },
+        'sign-in failed after the code exchange, and the issued tokens could not be revoked',
+      )
+    }
+  }
+
   return async function finishLogin(req: Request, res: Response) {
     // The URL carries a code and a state: keep both out of Referer headers even if the
     // app-wide policy changes (RFC 9700 §4.2.4). Caching is off for all of auth/.
@@ -84,68 +109,82 @@ export function createFinishLogin(deps: {
       returnTo: pending.returnTo,
     })
 
-    const now = Math.floor(Date.now() / 1000)
     const grantId = randomBytes(24).toString('base64url')
-    const subject = issued.claims.sub
-    // Stored before anybody owns it, with the short life of an unanswered question; it
-    // gets the connection's lifetime once attached (people/sign-in.ts).
-    await deps.tokens.create(
-      grantId,
-      {
-        provider: providerId,
-        subject,
-        accessToken: issued.accessToken,
-        refreshToken: issued.refreshToken,
-        refreshExpiresAt: issued.refreshExpiresAt,
-        idToken: issued.idToken,
-        expiresAt: issued.expiresAt,
-        scope: issued.scope,
-        createdAt: now,
-        refreshedAt: undefined,
-      },
-      { ttlSeconds: deps.choiceTtlSeconds },
-    )
-    const account = {
-      identity: {
-        provider: providerId,
-        issuer: provider.settings.issuer.href,
-        subject,
-        displayName: typeof issued.claims.name === 'string' ? issued.claims.name : undefined,
-        email: typeof issued.claims.email === 'string' ? issued.claims.email : undefined,
-      },
-      grantId,
-      scopes: issued.scope,
-    }
-
-    const outcome = await deps.signIn.complete(account, req.session.personId)
-    if (outcome.kind === 'ask') {
-      // Signed in as somebody already, back with another account: ask before mixing two
-      // address books or leaving one. Nothing about the current person changes yet.
-      if (req.session.pendingChoice) await deps.signIn.cancel(req.session.pendingChoice)
-      req.session.pendingChoice = {
-        ...account,
-        returnTo: pending.returnTo,
-        expiresAt: Date.now() + deps.choiceTtlSeconds * 1000,
+    let personId: string | undefined
+    try {
+      const now = Math.floor(Date.now() / 1000)
+      const subject = issued.claims.sub
+      // Stored before anybody owns it, with the short life of an unanswered question; it
+      // gets the connection's lifetime once attached (people/sign-in.ts).
+      await deps.tokens.create(
+        grantId,
+        {
+          provider: providerId,
+          subject,
+          accessToken: issued.accessToken,
+          refreshToken: issued.refreshToken,
+          refreshExpiresAt: issued.refreshExpiresAt,
+          idToken: issued.idToken,
+          expiresAt: issued.expiresAt,
+          scope: issued.scope,
+          createdAt: now,
+          refreshedAt: undefined,
+        },
+        { ttlSeconds: deps.choiceTtlSeconds },
+      )
+      const account = {
+        identity: {
+          provider: providerId,
+          issuer: provider.settings.issuer.href,
+          subject,
+          displayName: typeof issued.claims.name === 'string' ? issued.claims.name : undefined,
+          email: typeof issued.claims.email === 'string' ? issued.claims.email : undefined,
+        },
+        grantId,
+        scopes: issued.scope,
       }
+
+      const outcome = await deps.signIn.complete(account, req.session.personId)
+      if (outcome.kind === 'ask') {
+        // Signed in as somebody already, back with another account: ask before mixing two
+        // address books or leaving one. Nothing about the current person changes yet.
+        if (req.session.pendingChoice) await deps.signIn.cancel(req.session.pendingChoice)
+        req.session.pendingChoice = {
+          ...account,
+          returnTo: pending.returnTo,
+          expiresAt: Date.now() + deps.choiceTtlSeconds * 1000,
+        }
+        await saveSession(req)
+        res.redirect(303, '/connections/choose')
+        return
+      }
+
+      const sameSession = req.session.personId === outcome.personId
+      const connectionIds = sameSession ? (req.session.connectionIds ?? []) : []
+      // A new session id at sign-in: an id planted before sign-in is worthless afterwards
+      // (session fixation). The browser key survives so other tabs can still finish.
+      await regenerateSession(req)
+      req.session.browserKey = browserKey
+      req.session.personId = outcome.personId
+      req.session.signedInAt = Date.now()
+      req.session.connectionIds = [...new Set([...connectionIds, outcome.connection.id])]
       await saveSession(req)
-      res.redirect(303, '/connections/choose')
-      return
+      personId = outcome.personId
+
+      deps.log.info(
+        { provider: providerId, person: outcome.personId, connection: outcome.connection.id },
+        'signed in',
+      )
+    } catch (err) {
+      // Tokens were issued, and this sign-in will not use them: nobody could ever reach
+      // them again, so they are revoked at the provider and forgotten here.
+      await discardIssued(provider, issued, grantId)
+      throw err
     }
-
-    const sameSession = req.session.personId === outcome.personId
-    const connectionIds = sameSession ? (req.session.connectionIds ?? []) : []
-    // A new session id at sign-in: an id planted before sign-in is worthless afterwards
-    // (session fixation). The browser key survives so other tabs can still finish.
-    await regenerateSession(req)
-    req.session.browserKey = browserKey
-    req.session.personId = outcome.personId
-    req.session.connectionIds = [...new Set([...connectionIds, outcome.connection.id])]
-    await saveSession(req)
-
-    deps.log.info(
-      { provider: providerId, person: outcome.personId, connection: outcome.connection.id },
-      'signed in',
-    )
+    // Signed in by now: failing to index the session only weakens "sign out everywhere".
+    await deps.personSessions.add(personId, req.sessionID).catch((err: unknown) => {
+      deps.log.warn({ err, person: personId }, 'session not indexed for sign-out everywhere')
+    })
     res.redirect(303, pending.returnTo)
   }
 }

@@ -15,6 +15,8 @@ declare module 'express-session' {
   interface SessionData {
     /** The signed-in person (people.id). */
     personId: string
+    /** Epoch ms of the sign-in: SESSION_MAX_AGE_SECONDS counts from here, whatever the activity. */
+    signedInAt: number
     /** Connections this session signed in with or added: signing out ends them. */
     connectionIds: string[]
     /** A sign-in with another account, waiting for "add" or "switch". */

@@ -5,10 +5,12 @@
 // still signed in and one "Allow" away from these contacts. POST /disconnect ends one
 // connection and keeps the person signed in (and their imported data).
 import type { Request, Response } from 'express'
+import type { Logger } from '../log.ts'
 import type { ProviderClient } from '../oidc/provider-client.ts'
 import type { Connections } from '../people/connections.ts'
 import type { PeopleStore } from '../people/people-store.ts'
 import type { SignIn } from '../people/sign-in.ts'
+import type { PersonSessions } from '../session/person-sessions.ts'
 import { destroySession } from '../session/session-ops.ts'
 import type { RevocationOutcome } from '../tokens/revoke-grant.ts'
 
@@ -24,7 +26,9 @@ export interface SignOutDeps {
   people: PeopleStore
   connections: Connections
   signIn: SignIn
+  personSessions: PersonSessions
   providers: ReadonlyMap<string, ProviderClient>
+  log: Logger
   cookieName: string
   secure: boolean
   /** Where the provider sends the browser after its own sign-out: the start page. */
@@ -53,18 +57,68 @@ export async function endSessionConnections(
 }
 
 export function createSignOut(deps: SignOutDeps) {
+  /**
+   * Whatever else fails — the provider, PostgreSQL, Redis — the browser leaves signed out:
+   * its cookie is cleared and the session ended as far as the store lets us. On a shared
+   * computer the next person must never find the previous one signed in.
+   */
+  async function endBrowserSession(req: Request, res: Response) {
+    try {
+      await destroySession(req)
+    } catch (err) {
+      deps.log.warn(
+        { err, reqId: req.id },
+        'session could not be deleted at sign-out; cookie cleared',
+      )
+    } finally {
+      res.clearCookie(deps.cookieName, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: deps.secure,
+      })
+    }
+  }
+
   async function logout(req: Request, res: Response) {
-    const { outcomes, lastProvider } = await endSessionConnections(req, deps)
-    await destroySession(req)
-    res.clearCookie(deps.cookieName, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: deps.secure,
-    })
+    let outcomes: RevocationOutcome[] = []
+    let lastProvider: string | undefined
+    try {
+      ;({ outcomes, lastProvider } = await endSessionConnections(req, deps))
+    } catch (err) {
+      // The grants could not all be ended; the page says so (the session still ends).
+      outcomes = ['failed']
+      deps.log.warn({ err, reqId: req.id }, 'connections could not all be ended at sign-out')
+    } finally {
+      await endBrowserSession(req, res)
+    }
     const provider = lastProvider ? deps.providers.get(lastProvider) : undefined
-    const endSession = await provider?.endSessionUrl(deps.postLogoutRedirectUri)
+    const endSession = await provider
+      ?.endSessionUrl(deps.postLogoutRedirectUri)
+      .catch(() => undefined)
     res.redirect(303, endSession?.href ?? `/${noticeFor('signedout', outcomes)}`)
+  }
+
+  /** POST /logout/everywhere: every session of the person ends, and every connection. */
+  async function logoutEverywhere(req: Request, res: Response) {
+    const personId = req.session.personId as string
+    const outcomes: RevocationOutcome[] = []
+    try {
+      if (req.session.pendingChoice) await deps.signIn.cancel(req.session.pendingChoice)
+      for (const connection of await deps.people.connections(personId)) {
+        if (connection.status === 'active') {
+          outcomes.push(await deps.connections.disconnect(connection))
+        }
+      }
+      const ended = await deps.personSessions.endAll(personId)
+      deps.log.info({ person: personId, sessions: ended }, 'signed out everywhere')
+    } catch (err) {
+      outcomes.push('failed')
+      deps.log.warn({ err, reqId: req.id }, 'sign-out everywhere did not complete')
+    } finally {
+      await endBrowserSession(req, res)
+    }
+    res.redirect(303, `/${noticeFor('signedout', outcomes) || '?signedout=everywhere'}`)
   }
 
   async function disconnect(req: Request, res: Response) {
@@ -84,5 +138,5 @@ export function createSignOut(deps: SignOutDeps) {
     res.redirect(303, `/${noticeFor('disconnected', outcomes) || '?disconnected=done'}`)
   }
 
-  return { logout, disconnect }
+  return { logout, logoutEverywhere, disconnect }
 }

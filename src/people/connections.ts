@@ -60,16 +60,19 @@ export function createConnections(deps: {
     },
 
     async disconnect(connection) {
-      const outcome = connection.grantId
-        ? await revoker.revoke({
-            grantId: connection.grantId,
-            provider: connection.provider,
-            subject: connection.subject,
-          })
-        : 'nothing-stored'
-      await people.setStatus(connection.id, 'disconnected')
-      log.info({ connection: connection.id, provider: connection.provider }, 'disconnected')
-      return outcome
+      try {
+        return connection.grantId
+          ? await revoker.revoke({
+              grantId: connection.grantId,
+              provider: connection.provider,
+              subject: connection.subject,
+            })
+          : 'nothing-stored'
+      } finally {
+        // Ended here whatever the provider or Redis said: nothing will use this grant again.
+        await people.setStatus(connection.id, 'disconnected')
+        log.info({ connection: connection.id, provider: connection.provider }, 'disconnected')
+      }
     },
   }
 }

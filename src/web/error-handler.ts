@@ -9,7 +9,7 @@ import { type Logger, redactUrl } from '../log.ts'
 import { isRedisUnavailable } from '../redis.ts'
 import { type ErrorAction, toPublicError } from './public-error.ts'
 
-function normalize(err: unknown): unknown {
+export function normalize(err: unknown): unknown {
   if (err instanceof AppError) return err
   if (isRedisUnavailable(err)) return storeUnavailable(err)
   // body-parser and friends mark client mistakes with http-errors: a 4xx status and
@@ -25,20 +25,26 @@ function normalize(err: unknown): unknown {
   return err
 }
 
+/** The one way a failed request is logged: real faults loudly, expected failures briefly. */
+export function logFailure(log: Logger, error: unknown, req: Request): void {
+  const publicError = toPublicError(error)
+  const context = { reqId: req.id, method: req.method, url: redactUrl(req.originalUrl) }
+  if (publicError.status >= 500 && !(error instanceof AppError)) {
+    log.error({ err: error, ...context }, 'unhandled error')
+  } else {
+    const errorCode = error instanceof AppError ? error.code : publicError.code
+    log[publicError.status >= 500 ? 'warn' : 'info'](
+      { ...context, errorCode, cause: causeSummary(error) },
+      'request failed',
+    )
+  }
+}
+
 export function createErrorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     const error = normalize(err)
     const publicError = toPublicError(error)
-    const context = { reqId: req.id, method: req.method, url: redactUrl(req.originalUrl) }
-    if (publicError.status >= 500 && !(error instanceof AppError)) {
-      log.error({ err: error, ...context }, 'unhandled error')
-    } else {
-      const errorCode = error instanceof AppError ? error.code : publicError.code
-      log[publicError.status >= 500 ? 'warn' : 'info'](
-        { ...context, errorCode, cause: causeSummary(error) },
-        'request failed',
-      )
-    }
+    logFailure(log, error, req)
     if (res.headersSent) {
       next(err)
       return
@@ -47,7 +53,7 @@ export function createErrorHandler(log: Logger) {
       publicError.action ??
       (error instanceof AppError && error.retryable
         ? // Only ever a same-origin path: "//host/…" must not become a link elsewhere.
-          { label: 'Try again', href: req.method === 'GET' ? safeReturnTo(req.originalUrl) : '/' }
+          { label: 'Try again', href: retryHref(req) }
         : { label: 'Back to the start page', href: '/' })
     const view = { ...publicError, action: comeBackHere(action, req) }
     res.status(publicError.status)
@@ -77,6 +83,17 @@ export function createErrorHandler(log: Logger) {
       },
     })
   }
+}
+
+/**
+ * Where "Try again" leads: the same page for a GET, but never an /auth/ URL — a callback
+ * URL carries a spent code and a state, and retrying it can only fail (RFC 9700 §4.3).
+ */
+function retryHref(req: Request): string {
+  if (req.method !== 'GET') return '/'
+  if (req.path.startsWith('/auth/')) return '/login'
+  // Only ever a same-origin path: "//host/…" must not become a link elsewhere.
+  return safeReturnTo(req.originalUrl)
 }
 
 /**

@@ -9,6 +9,7 @@ import type { PendingLogin } from '../../src/auth/login-store.ts'
 import { Browser, type Hop } from './support/browser.ts'
 import { authorizeAtProvider, type SignInOptions, signIn } from './support/login.ts'
 import { storedConnection } from './support/session.ts'
+import { followSignInFailure } from './support/sign-in-failure.ts'
 import { startStack, type TestStack, tokenRequests } from './support/stack.ts'
 
 let stack: TestStack
@@ -70,7 +71,12 @@ const html = (text: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c] ?? c,
   )
 
-function expectErrorPage(hop: Hop, page: ExpectedPage) {
+/** The failure page, reached through the callback's 303 to a clean URL. */
+async function expectErrorPage(answer: Hop, page: ExpectedPage): Promise<Hop> {
+  const atCallback = answer.url.includes('/auth/callback/')
+  if (atCallback) expect(answer.status, answer.body.slice(0, 500)).toBe(303)
+  const hop = atCallback ? await followSignInFailure(answer) : answer
+  if (atCallback) expect(hop.url).toContain('/sign-in/failed')
   expect(hop.status, hop.body.slice(0, 500)).toBe(page.status)
   expect(hop.headers.get('content-type')).toMatch(/^text\/html/)
   expect(hop.body).toContain(`<h1>${html(page.title)}</h1>`)
@@ -78,6 +84,7 @@ function expectErrorPage(hop: Hop, page: ExpectedPage) {
   expect(hop.body).toContain(`<code>${page.code}</code>`)
   // Never a stack trace or a library's message.
   expect(hop.body).not.toMatch(/at .*\.(ts|js):\d+|ClientError|ResponseBodyError|OAUTH_/)
+  return hop
 }
 
 async function expectSignedOut(browser: Browser) {
@@ -176,7 +183,7 @@ describe('forged and replayed state (A1)', () => {
       callback(`code=${pending.code}&iss=${encodeURIComponent(pending.iss)}`),
     )
 
-    expectErrorPage(hop, PAGE.stateMissing)
+    await expectErrorPage(hop, PAGE.stateMissing)
     expect(tokenRequests(stack)).toHaveLength(before)
     await expectSignedOut(browser)
     const done = await browser.follow(pending.url)
@@ -194,7 +201,7 @@ describe('forged and replayed state (A1)', () => {
       callback(`code=${pending.code}&state=${forged}&iss=${encodeURIComponent(pending.iss)}`),
     )
 
-    expectErrorPage(hop, PAGE.stateUnknown)
+    await expectErrorPage(hop, PAGE.stateUnknown)
     expect(tokenRequests(stack)).toHaveLength(before)
     await expectSignedOut(browser)
   })
@@ -207,7 +214,7 @@ describe('forged and replayed state (A1)', () => {
     const victim = new Browser()
     const hop = await victim.request(planted.url)
 
-    expectErrorPage(hop, PAGE.otherBrowser)
+    await expectErrorPage(hop, PAGE.otherBrowser)
     expect(tokenRequests(stack)).toHaveLength(before)
     await expectSignedOut(victim)
     expect(await victim.cookie(stack.appUrl, 'ci.sid')).toBeUndefined()
@@ -223,7 +230,7 @@ describe('forged and replayed state (A1)', () => {
 
     const hop = await victim.request(planted.url)
 
-    expectErrorPage(hop, PAGE.otherBrowser)
+    await expectErrorPage(hop, PAGE.otherBrowser)
     expect(tokenRequests(stack)).toHaveLength(before)
     await expectSignedOut(victim)
   })
@@ -238,7 +245,7 @@ describe('forged and replayed state (A1)', () => {
 
     const replay = await browser.request(pending.url)
 
-    expectErrorPage(replay, PAGE.stateUnknown)
+    await expectErrorPage(replay, PAGE.stateUnknown)
     expect(tokenRequests(stack)).toHaveLength(before)
     // The replay changed nothing: the person stays signed in to the first sign-in's grant.
     expect((await storedConnection(stack, browser)).grantId).toBe(connectionBefore.grantId)
@@ -255,7 +262,7 @@ describe('forged and replayed state (A1)', () => {
       ),
     )
 
-    expectErrorPage(hop, PAGE.stateMissing)
+    await expectErrorPage(hop, PAGE.stateMissing)
     expect(tokenRequests(stack)).toHaveLength(before)
     await expectSignedOut(browser)
   })
@@ -280,7 +287,7 @@ describe('PKCE and the ID token (A2, A3)', () => {
 
     const { result: hop, answers } = await recordTokenAnswers(() => browser.request(pending.url))
 
-    expectErrorPage(hop, PAGE.notVerified)
+    await expectErrorPage(hop, PAGE.notVerified)
     const received = stack.demo.authorizationServer.requests.since(asBefore)
     expect(received).toHaveLength(1)
     expect(received[0]?.params.code_verifier).toBe(corrupted)
@@ -315,7 +322,7 @@ describe('PKCE and the ID token (A2, A3)', () => {
       () => victim.request(pending.url),
     )
 
-    expectErrorPage(hop, PAGE.notVerified)
+    await expectErrorPage(hop, PAGE.notVerified)
     expect(tokenRequests(stack)).toHaveLength(before + 1)
     const session = await sessionOf(victim)
     expect(session?.personId).toBeUndefined()
@@ -335,7 +342,7 @@ describe('PKCE and the ID token (A2, A3)', () => {
       () => browser.request(pending.url),
     )
 
-    expectErrorPage(hop, PAGE.notVerified)
+    await expectErrorPage(hop, PAGE.notVerified)
     expect(tokenRequests(stack)).toHaveLength(before + 1)
     expect((await sessionOf(browser))?.personId).toBeUndefined()
     expect(await tokenKeys()).toEqual(recordsBefore)
@@ -353,7 +360,7 @@ describe('mix-up defence: the iss parameter (A4)', () => {
 
     const hop = await browser.request(url.href)
 
-    expectErrorPage(hop, PAGE.notVerified)
+    await expectErrorPage(hop, PAGE.notVerified)
     expect(tokenRequests(stack)).toHaveLength(before)
     await expectSignedOut(browser)
   })
@@ -367,7 +374,7 @@ describe('mix-up defence: the iss parameter (A4)', () => {
 
     const hop = await browser.request(url.href)
 
-    expectErrorPage(hop, PAGE.notVerified)
+    await expectErrorPage(hop, PAGE.notVerified)
     expect(tokenRequests(stack)).toHaveLength(before)
     await expectSignedOut(browser)
   })
@@ -377,11 +384,11 @@ describe('mix-up defence: the iss parameter (A4)', () => {
     const pending = await pendingCallback(browser)
     const before = tokenRequests(stack).length
 
-    const hop = await browser.request(
+    let hop = await browser.request(
       callback(`error=access_denied&state=${pending.state}&iss=${encodeURIComponent(EVIL)}`),
     )
 
-    expectErrorPage(hop, PAGE.notVerified)
+    hop = await expectErrorPage(hop, PAGE.notVerified)
     expect(hop.body).not.toContain(html(PAGE.declined.title))
     expect(tokenRequests(stack)).toHaveLength(before)
     await expectSignedOut(browser)
@@ -440,7 +447,7 @@ describe('authorization code injection and replay (A7)', () => {
       ),
     )
 
-    expectErrorPage(hop, PAGE.notVerified)
+    await expectErrorPage(hop, PAGE.notVerified)
     const received = stack.demo.authorizationServer.requests.since(asBefore)
     expect(received).toHaveLength(1)
     expect(received[0]?.params.code).toBe(stolen.code)
@@ -464,7 +471,7 @@ describe('authorization code injection and replay (A7)', () => {
       ),
     )
 
-    expectErrorPage(hop, PAGE.notVerified)
+    await expectErrorPage(hop, PAGE.notVerified)
     expect(answers.map((a) => a.error)).toEqual(['invalid_grant'])
     expect(await tokenKeys()).toEqual(recordsBefore)
     expect((await storedConnection(stack, browser)).grantId).toBe(grantId)
@@ -500,7 +507,7 @@ describe('authorization code injection and replay (A7)', () => {
       ),
     )
 
-    expectErrorPage(hop, PAGE.notVerified)
+    await expectErrorPage(hop, PAGE.notVerified)
     expect(answers.map((a) => a.error)).toEqual(['invalid_grant'])
     expect((await storedConnection(stack, browser)).grantId).toBe(grantId)
     const refresh = await refreshAtProvider(refreshToken)
@@ -527,8 +534,8 @@ describe('leaks from the error page (A8)', () => {
     async ({ query }) => {
       const browser = new Browser()
       const pending = await pendingCallback(browser)
-      const hop = await browser.request(
-        callback(query(pending.state, encodeURIComponent(pending.iss))),
+      const hop = await followSignInFailure(
+        await browser.request(callback(query(pending.state, encodeURIComponent(pending.iss)))),
       )
 
       expect(hop.status).toBeGreaterThanOrEqual(400)
@@ -546,8 +553,8 @@ describe('leaks from the error page (A8)', () => {
     async ({ query }) => {
       const browser = new Browser()
       const pending = await pendingCallback(browser)
-      const hop = await browser.request(
-        callback(query(pending.state, encodeURIComponent(pending.iss))),
+      const hop = await followSignInFailure(
+        await browser.request(callback(query(pending.state, encodeURIComponent(pending.iss)))),
       )
 
       expect(hop.headers.get('referrer-policy')).toBe('no-referrer')
@@ -568,7 +575,7 @@ describe('implicit-flow answers (A14)', () => {
       callback(`code=x&id_token=y&state=${pending.state}&iss=${encodeURIComponent(pending.iss)}`),
     )
 
-    expectErrorPage(hop, PAGE.notVerified)
+    await expectErrorPage(hop, PAGE.notVerified)
     expect(tokenRequests(stack)).toHaveLength(before)
     await expectSignedOut(browser)
   })
@@ -584,7 +591,7 @@ describe('implicit-flow answers (A14)', () => {
       ),
     )
 
-    expectErrorPage(hop, PAGE.notVerified)
+    await expectErrorPage(hop, PAGE.notVerified)
     expect(tokenRequests(stack)).toHaveLength(before)
     await expectSignedOut(browser)
   })
@@ -599,15 +606,15 @@ describe('error answers from the provider (A16)', () => {
       `error=access_denied&state=${pending.state}&iss=${encodeURIComponent(pending.iss)}`,
     )
 
-    const hop = await browser.request(url)
+    let hop = await browser.request(url)
 
-    expectErrorPage(hop, PAGE.declined)
+    hop = await expectErrorPage(hop, PAGE.declined)
     expect(hop.body).toContain(
       '<a class="button" href="/login?provider=demo&amp;returnTo=%2Fresource">Try signing in again</a>',
     )
     expect(await stack.redis.exists(loginKey(pending.state))).toBe(0)
-    expectErrorPage(await browser.request(url), PAGE.stateUnknown)
-    expectErrorPage(await browser.request(pending.url), PAGE.stateUnknown)
+    await expectErrorPage(await browser.request(url), PAGE.stateUnknown)
+    await expectErrorPage(await browser.request(pending.url), PAGE.stateUnknown)
     expect(tokenRequests(stack)).toHaveLength(before)
     await expectSignedOut(browser)
   })
@@ -617,11 +624,11 @@ describe('error answers from the provider (A16)', () => {
     const pending = await pendingCallback(browser)
     const before = tokenRequests(stack).length
 
-    const hop = await browser.request(
+    let hop = await browser.request(
       callback(`error=server_error&state=${pending.state}&iss=${encodeURIComponent(pending.iss)}`),
     )
 
-    expectErrorPage(hop, {
+    hop = await expectErrorPage(hop, {
       status: 400,
       code: 'LOGIN_FAILED',
       title: 'Sign-in did not complete',
@@ -636,9 +643,11 @@ describe('error answers from the provider (A16)', () => {
     const script = '<script>alert(1)</script>'
     const browser = new Browser()
     const first = await pendingCallback(browser)
-    const described = await browser.request(
-      callback(
-        `error=invalid_scope&error_description=${encodeURIComponent(script)}&state=${first.state}&iss=${encodeURIComponent(first.iss)}`,
+    const described = await followSignInFailure(
+      await browser.request(
+        callback(
+          `error=invalid_scope&error_description=${encodeURIComponent(script)}&state=${first.state}&iss=${encodeURIComponent(first.iss)}`,
+        ),
       ),
     )
     expect(described.status).toBe(400)
@@ -647,9 +656,11 @@ describe('error answers from the provider (A16)', () => {
     expect(described.body).not.toContain('alert(1)')
 
     const second = await pendingCallback(browser, { start: '/login' })
-    const coded = await browser.request(
-      callback(
-        `error=${encodeURIComponent(script)}&state=${second.state}&iss=${encodeURIComponent(second.iss)}`,
+    const coded = await followSignInFailure(
+      await browser.request(
+        callback(
+          `error=${encodeURIComponent(script)}&state=${second.state}&iss=${encodeURIComponent(second.iss)}`,
+        ),
       ),
     )
     expect(coded.status).toBe(400)
@@ -664,9 +675,9 @@ describe('error answers from the provider (A16)', () => {
     const denied = await pendingCallback(browser, { consent: 'deny' })
     expect(new URL(denied.url).searchParams.get('error')).toBe('access_denied')
 
-    const hop = await browser.request(denied.url)
+    let hop = await browser.request(denied.url)
 
-    expectErrorPage(hop, PAGE.declined)
+    hop = await expectErrorPage(hop, PAGE.declined)
     expect(hop.body).toContain(
       '<a class="button" href="/login?provider=demo&amp;returnTo=%2Fresource">Try signing in again</a>',
     )
@@ -692,15 +703,15 @@ describe('unknown providers and JSON clients', () => {
       ),
     )
 
-    expectErrorPage(hop, PAGE.unknownProvider)
+    await expectErrorPage(hop, PAGE.unknownProvider)
     expect(tokenRequests(stack)).toHaveLength(before)
     await expectSignedOut(browser)
   })
 
   it('when /login names an unknown provider, then 404 and nothing is sent to any provider', async () => {
     const browser = new Browser()
-    const hop = await browser.request(`${stack.appUrl}/login?provider=nope`)
-    expectErrorPage(hop, PAGE.unknownProvider)
+    let hop = await browser.request(`${stack.appUrl}/login?provider=nope`)
+    hop = await expectErrorPage(hop, PAGE.unknownProvider)
     expect(hop.location).toBeUndefined()
   })
 
@@ -734,9 +745,12 @@ describe('unknown providers and JSON clients', () => {
       const pending = await pendingCallback(browser)
       const before = tokenRequests(stack).length
 
-      const hop = await browser.request(url(pending.state, encodeURIComponent(pending.iss)), {
-        headers: { accept: 'application/json' },
-      })
+      const hop = await followSignInFailure(
+        await browser.request(url(pending.state, encodeURIComponent(pending.iss)), {
+          headers: { accept: 'application/json' },
+        }),
+        'application/json',
+      )
 
       expect(hop.status).toBe(page.status)
       expect(hop.headers.get('content-type')).toMatch(/^application\/json/)

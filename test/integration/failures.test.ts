@@ -16,6 +16,7 @@ import { createRedis } from '../../src/redis.ts'
 import { createServices } from '../../src/services.ts'
 import { Browser, type Hop } from './support/browser.ts'
 import { authorizeAtProvider, signIn } from './support/login.ts'
+import { followSignInFailure } from './support/sign-in-failure.ts'
 import { memoryLogger, startStack, type TestStack } from './support/stack.ts'
 
 let stack: TestStack
@@ -168,7 +169,7 @@ describe('the token endpoint fails during the code exchange', () => {
       }
       const tokenKeysBefore = await stack.redis.keys(`${stack.prefix}tok:*`)
 
-      const hop = await browser.request(callback)
+      const hop = await followSignInFailure(await browser.request(callback))
 
       stack.demo.authorizationServer.intercept = undefined
       expect(tokenCalls).toHaveLength(1)
@@ -203,7 +204,7 @@ describe('the token endpoint fails during the code exchange', () => {
     }
 
     const started = performance.now()
-    const hop = await browser.request(callback)
+    const hop = await followSignInFailure(await browser.request(callback))
     const elapsed = performance.now() - started
 
     stack.demo.authorizationServer.intercept = undefined
@@ -227,7 +228,7 @@ describe('the provider rejects the app’s client secret', () => {
     misconfigured = await startStack({ env: { DEMO_CLIENT_SECRET: WRONG_SECRET } })
     browser = new Browser()
     const callback = await authorizeAtProvider(browser, misconfigured.appUrl)
-    hop = await browser.request(callback)
+    hop = await followSignInFailure(await browser.request(callback))
   })
   afterAll(() => misconfigured?.close())
 

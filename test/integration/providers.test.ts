@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import { Browser } from './support/browser.ts'
 import { authorizeAtProvider, signIn } from './support/login.ts'
+import { followSignInFailure } from './support/sign-in-failure.ts'
 import { startStack, type TestStack, tokenRequests } from './support/stack.ts'
 
 let stack: TestStack
@@ -68,11 +69,13 @@ describe('choosing a provider', () => {
     expect(callback.pathname).toBe('/auth/callback/demo')
     const before = tokenRequests(stack).length
 
-    const mixedUp = await browser.request(`${stack.appUrl}/auth/callback/backup${callback.search}`)
+    const mixedUp = await followSignInFailure(
+      await browser.request(`${stack.appUrl}/auth/callback/backup${callback.search}`),
+    )
     expect(mixedUp.status).toBe(400)
     expect(mixedUp.body).toContain('The answer came back for a different provider')
     expect(tokenRequests(stack)).toHaveLength(before)
     // The pending sign-in was used up by the attempt: the genuine callback cannot be replayed.
-    expect((await browser.request(callback.href)).status).toBe(400)
+    expect((await followSignInFailure(await browser.request(callback.href))).status).toBe(400)
   })
 })

@@ -89,6 +89,7 @@ describe('a valid environment', () => {
       cookieName: 'ci.sid',
       secure: false,
       ttlSeconds: 86400,
+      maxAgeSeconds: 7 * 24 * 3600,
     })
     expect(config.tokens.encryptionKeys).toEqual([KEY_A])
     expect(config.tokens.refreshSkewSeconds).toBe(60)
@@ -119,7 +120,9 @@ describe('a valid environment', () => {
         DATABASE_STATEMENT_TIMEOUT_MS: '5000',
         REDIS_KEY_PREFIX: 'importer:',
         SESSION_TTL_SECONDS: '3600',
+        SESSION_MAX_AGE_SECONDS: '86400',
         TOKEN_REFRESH_SKEW_SECONDS: '120',
+        CONNECTION_IDLE_DAYS: '7',
         HTTP_TIMEOUT_SECONDS: '5',
         LOG_LEVEL: 'debug',
         DEMO_RESOURCE: 'http://localhost:4001/',
@@ -134,11 +137,28 @@ describe('a valid environment', () => {
       statementTimeoutMs: 5000,
     })
     expect(config.session.ttlSeconds).toBe(3600)
+    expect(config.session.maxAgeSeconds).toBe(86400)
     expect(config.tokens.refreshSkewSeconds).toBe(120)
+    expect(config.tokens.idleSeconds).toBe(7 * 24 * 3600)
     expect(config.http.timeoutSeconds).toBe(5)
     expect(config.logLevel).toBe('debug')
     expect(config.providers[0]?.resource).toBe('http://localhost:4001/')
     expect(config.providers[0]?.label).toBe('Demo Provider')
+  })
+
+  it('when the lifetimes are not set, then a sign-in lasts 7 days at most and unused tokens 30 days', () => {
+    const config = loadConfig(validEnv())
+    expect(config.session.maxAgeSeconds).toBe(7 * 24 * 3600)
+    expect(config.tokens.idleSeconds).toBe(30 * 24 * 3600)
+  })
+
+  it.each([
+    ['SESSION_MAX_AGE_SECONDS', '59'],
+    ['SESSION_MAX_AGE_SECONDS', 'a week'],
+    ['CONNECTION_IDLE_DAYS', '0'],
+    ['CONNECTION_IDLE_DAYS', '366'],
+  ])('when %s is %j, then it is refused by name', (name, value) => {
+    expect(named(configErrorOf(validEnv({ [name]: value })))).toContain(name)
   })
 
   it('when APP_URL is https behind a proxy, then the cookie is Secure and named __Host-ci.sid', () => {

@@ -13,9 +13,13 @@ import type { ProviderClient } from '../../oidc/provider-client.ts'
 import type { Connections } from '../../people/connections.ts'
 import type { PeopleStore } from '../../people/people-store.ts'
 import type { SignIn } from '../../people/sign-in.ts'
+import type { Redis } from '../../redis.ts'
+import type { RedisKeys } from '../../redis-keys.ts'
+import type { PersonSessions } from '../../session/person-sessions.ts'
 import type { TokenStore } from '../../tokens/token-store.ts'
 import { requireCsrf } from '../csrf.ts'
 import { noStore } from '../no-store.ts'
+import { createSignInFailure } from '../sign-in-failure.ts'
 
 export function createAuthRoutes(deps: {
   providers: ReadonlyMap<string, ProviderClient>
@@ -24,6 +28,9 @@ export function createAuthRoutes(deps: {
   people: PeopleStore
   connections: Connections
   signIn: SignIn
+  personSessions: PersonSessions
+  redis: Redis
+  keys: RedisKeys
   log: Logger
   choiceTtlSeconds: number
   cookieName: string
@@ -32,23 +39,39 @@ export function createAuthRoutes(deps: {
 }): Router {
   const router = express.Router()
   const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 10 })
-  const { logout, disconnect } = createSignOut(deps)
+  const { logout, logoutEverywhere, disconnect } = createSignOut(deps)
   const choose = createChooseAccount(deps)
+  const failure = createSignInFailure(deps)
 
   // Every answer here carries a state, a code or a fresh session: never cached.
-  router.use(['/login', '/auth/callback', '/connections/choose', '/logout', '/disconnect'], noStore)
+  router.use(
+    [
+      '/login',
+      '/auth/callback',
+      '/sign-in/failed',
+      '/connections/choose',
+      '/logout',
+      '/disconnect',
+    ],
+    noStore,
+  )
   router.get('/login', createStartLogin(deps))
-  router.get('/auth/callback/:provider', createFinishLogin(deps))
+  router.get('/auth/callback/:provider', createFinishLogin(deps), failure.redirect)
+  router.get(failure.path, failure.show)
   router.get('/connections/choose', requireUser, choose.show)
   router.post('/connections/choose', form, requireUser, requireCsrf, choose.answer)
   router.post('/logout', form, requireCsrf, logout)
+  router.post('/logout/everywhere', form, requireUser, requireCsrf, logoutEverywhere)
   router.post('/disconnect', form, requireUser, requireCsrf, disconnect)
   // State changes only by POST: a link or an <img> must not sign anyone out.
-  router.all(['/logout', '/disconnect', '/connections/choose'], (_req, res) => {
-    res.set('Allow', 'POST')
-    throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, 'Use the button on the page for this.', {
-      status: 405,
-    })
-  })
+  router.all(
+    ['/logout', '/logout/everywhere', '/disconnect', '/connections/choose'],
+    (_req, res) => {
+      res.set('Allow', 'POST')
+      throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, 'Use the button on the page for this.', {
+        status: 405,
+      })
+    },
+  )
   return router
 }

@@ -23,6 +23,8 @@ const NOTICES: Record<string, Record<string, string>> = {
       'Disconnected here, but your provider did not confirm that the app’s access was revoked. Remove the app in your provider’s account settings to be sure.',
   },
   signedout: {
+    everywhere:
+      'Signed out everywhere: every browser signed in as you is signed out, and every connection was ended.',
     local:
       'Signed out. Your provider offers no way for apps to revoke access, so also remove the app in your provider’s account settings.',
     unconfirmed:

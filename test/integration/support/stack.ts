@@ -70,6 +70,8 @@ export interface StackOptions {
   /** Extra or overriding environment for the apps (a function sees the demo servers). */
   env?: Record<string, string> | ((demo: DemoServers) => Record<string, string>)
   refreshLeaseMs?: number
+  /** Another Redis than the run's shared one (a test that pauses or stops it). */
+  redisUrl?: string
 }
 
 async function listen(server: Server): Promise<number> {
@@ -112,7 +114,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const database = await createTestDatabase()
   const env: Env = {
     APP_URL: appUrl,
-    REDIS_URL: inject('redisUrl'),
+    REDIS_URL: options.redisUrl ?? inject('redisUrl'),
     REDIS_KEY_PREFIX: prefix,
     DATABASE_URL: database.url,
     SESSION_SECRET: randomBytes(32).toString('base64'),
@@ -130,7 +132,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     demo,
     appUrl,
     apps: [],
-    redis: createRedis(inject('redisUrl')),
+    redis: createRedis(options.redisUrl ?? inject('redisUrl')),
     prefix,
     database,
     logs,
