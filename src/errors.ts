@@ -48,7 +48,7 @@ export const ErrorCode = Object.freeze({
   NOT_FOUND: 'NOT_FOUND',
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   BAD_REQUEST: 'BAD_REQUEST',
-  /** Redis (sessions, sign-ins, tokens) does not answer. */
+  /** Redis (sessions, sign-ins, tokens) or PostgreSQL (people, connections) does not answer. */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   /** Anything we did not anticipate. Never exposed. */
   INTERNAL: 'INTERNAL',

@@ -89,3 +89,28 @@ export function createDatabase(settings: Config['database'], log: Logger): Datab
 export function isServerRefusal(err: unknown): err is pg.DatabaseError {
   return err instanceof pg.DatabaseError
 }
+
+/** SQLSTATE classes that mean "the server cannot serve now", not "the query is wrong". */
+const UNAVAILABLE_STATES = [
+  '08', // connection exception
+  '53', // insufficient resources (too many connections, disk full)
+  '57P', // operator intervention: admin or crash shutdown, cannot connect now
+  '55000', // "database is not currently accepting connections" (ALLOW_CONNECTIONS false)
+]
+
+/**
+ * PostgreSQL is not there or cannot serve: a 503 the person can retry, like Redis being
+ * down, rather than a 500 (which would also be logged as a fault of ours).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  if (err instanceof pg.DatabaseError) {
+    return UNAVAILABLE_STATES.some((state) => err.code?.startsWith(state))
+  }
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT') return true
+  // pg-pool's own words for a pool that could not get, or lost, a connection.
+  return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/.test(
+    err.message,
+  )
+}

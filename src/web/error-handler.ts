@@ -4,6 +4,7 @@
 // 500 page, never a stack trace or an upstream body.
 import type { NextFunction, Request, Response } from 'express'
 import { safeReturnTo } from '../auth/return-to.ts'
+import { isDatabaseUnavailable } from '../db/database.ts'
 import { AppError, ErrorCode, storeUnavailable } from '../errors.ts'
 import { type Logger, redactUrl } from '../log.ts'
 import { isRedisUnavailable } from '../redis.ts'
@@ -11,7 +12,7 @@ import { type ErrorAction, toPublicError } from './public-error.ts'
 
 export function normalize(err: unknown): unknown {
   if (err instanceof AppError) return err
-  if (isRedisUnavailable(err)) return storeUnavailable(err)
+  if (isRedisUnavailable(err) || isDatabaseUnavailable(err)) return storeUnavailable(err)
   // body-parser and friends mark client mistakes with http-errors: a 4xx status and
   // expose = true. (Upstream errors with a status, such as openid-client's, are not ours to
   // blame on the client; they are translated where they are thrown.)

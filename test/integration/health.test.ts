@@ -4,7 +4,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Browser } from './support/browser.ts'
 import { onServer } from './support/database.ts'
+import { signIn } from './support/login.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
 let stack: TestStack
@@ -64,5 +66,23 @@ describe('/readyz', () => {
       status: 200,
       body: { status: 'ready', redis: 'ok', database: 'ok' },
     })
+  })
+})
+
+describe('pages while PostgreSQL is away', () => {
+  it('when a signed-in person opens a page and PostgreSQL refuses connections, then a 503 "Temporarily unavailable" page, not a 500', async () => {
+    const browser = new Browser()
+    expect((await signIn(browser, stack.appUrl)).status).toBe(200)
+    await setConnections(false)
+    try {
+      const page = await browser.request(`${stack.appUrl}/`)
+      expect(page.status).toBe(503)
+      expect(page.body).toContain('Temporarily unavailable')
+      expect(page.headers.get('retry-after')).toBe('5')
+      expect(stack.logs.some((line) => line.includes('"unhandled error"'))).toBe(false)
+    } finally {
+      await setConnections(true)
+    }
+    expect((await browser.request(`${stack.appUrl}/`)).status).toBe(200)
   })
 })
