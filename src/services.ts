@@ -3,11 +3,8 @@
 import type { LoginStore } from './auth/login-store.ts'
 import { createLoginStore } from './auth/login-store.ts'
 import type { Config } from './config.ts'
-import {
-  type ContactSource,
-  type ContactsPage,
-  createContactSource,
-} from './contacts/contact-source.ts'
+import type { ContactSource, ContactsPage } from './contacts/contact-source.ts'
+import { createContactSource } from './contacts/create-contact-source.ts'
 import { readPages } from './contacts/read-pages.ts'
 import type { Database } from './db/database.ts'
 import { AppError, ErrorCode } from './errors.ts'

@@ -1,11 +1,8 @@
-// One interface for every contacts API shape, and the factory that picks the adapter for a
-// provider's configuration (oauth2-proxy's Provider interface and NewProvider switch). An
-// adapter reads one page and maps it onto our Contact model; paging, the refresh-and-retry
+// One interface for every contacts API shape (oauth2-proxy's Provider interface; the factory
+// that picks the adapter is create-contact-source.ts). An adapter reads one page and maps it onto our Contact model; paging, the refresh-and-retry
 // and the page bounds are read-pages.ts's, so every adapter gets them the same way. Each
 // adapter passes the same contract suite (test/contract/).
-import type { ProviderConfig } from '../config.ts'
 import type { Contact } from './contact.ts'
-import { createPeopleSource } from './sources/people.ts'
 
 /**
  * Where the next page starts. Google People hands out an opaque `nextPageToken`; Microsoft
@@ -30,32 +27,4 @@ export interface ContactSource {
    * the cursors; a source does not check that a URL cursor is safe to follow.
    */
   listPage(accessToken: string, cursor?: PageCursor): Promise<ContactsPage>
-}
-
-/** What a source needs of the provider's configuration. */
-export type ContactSourceSettings = Pick<ProviderConfig, 'id' | 'contactsApi' | 'contactsUrl'>
-
-export interface ContactSourceDeps {
-  /** GET `url` with the access token as a Bearer credential (ProviderClient.fetchResource). */
-  fetchResource(accessToken: string, url: URL): Promise<Response>
-}
-
-export function createContactSource(
-  settings: ContactSourceSettings,
-  deps: ContactSourceDeps,
-): ContactSource {
-  const api = settings.contactsApi
-  switch (api) {
-    case 'people':
-      return createPeopleSource({
-        provider: settings.id,
-        baseUrl: settings.contactsUrl,
-        fetchResource: deps.fetchResource,
-      })
-    default: {
-      // A new X_CONTACTS_API value does not compile until it has a case here.
-      const unhandled: never = api
-      throw new TypeError(`unknown contacts API: ${String(unhandled)}`)
-    }
-  }
 }

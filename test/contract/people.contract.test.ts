@@ -7,7 +7,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import type { Fault } from '../../demo/contacts-server.ts'
 import { createContactsServer } from '../../demo/contacts-server.ts'
 import type { FieldMetadata, Person } from '../../demo/person.ts'
-import { createContactSource } from '../../src/contacts/contact-source.ts'
+import { createContactSource } from '../../src/contacts/create-contact-source.ts'
 import { PAGE_SIZE } from '../../src/contacts/sources/people.ts'
 import { resourceFetcher } from '../support/resource-fetch.ts'
 import {

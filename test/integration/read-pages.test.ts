@@ -5,11 +5,8 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Contact } from '../../src/contacts/contact.ts'
-import {
-  type ContactSource,
-  type ContactsPage,
-  createContactSource,
-} from '../../src/contacts/contact-source.ts'
+import type { ContactSource, ContactsPage } from '../../src/contacts/contact-source.ts'
+import { createContactSource } from '../../src/contacts/create-contact-source.ts'
 import { readPages } from '../../src/contacts/read-pages.ts'
 import { fetchFailure, statusFailure } from '../../src/contacts/source-errors.ts'
 import { AppError } from '../../src/errors.ts'

@@ -3,7 +3,8 @@
 // adapter must do alike is in the contract suite (test/contract/); this is People's own.
 import { describe, expect, it } from 'vitest'
 import { displayName } from '../../src/contacts/contact.ts'
-import { type ContactSource, createContactSource } from '../../src/contacts/contact-source.ts'
+import type { ContactSource } from '../../src/contacts/contact-source.ts'
+import { createContactSource } from '../../src/contacts/create-contact-source.ts'
 import { AccessTokenRejectedError } from '../../src/contacts/source-errors.ts'
 import { toContact } from '../../src/contacts/sources/people.ts'
 import { AppError } from '../../src/errors.ts'
