@@ -93,6 +93,28 @@ const toConnection = (row: Row): Connection => ({
   lastUsedAt: row.last_used_at ?? undefined,
 })
 
+/** The values of an INSERT INTO connections (person_id … scopes), in column order. */
+const INSERT_CONNECTION = `INSERT INTO connections
+  (person_id, provider, issuer, subject, display_name, email, grant_id, scopes)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+
+function connectionValues(
+  personId: string,
+  identity: Identity,
+  grant: { grantId: string; scopes: string[] },
+): unknown[] {
+  return [
+    personId,
+    identity.provider,
+    identity.issuer,
+    identity.subject,
+    identity.displayName ?? null,
+    identity.email ?? null,
+    grant.grantId,
+    grant.scopes,
+  ]
+}
+
 /** A UUID as PostgreSQL's uuid type reads it; anything else can name no row. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -134,24 +156,14 @@ export function createPeopleStore(deps: { db: Db }): PeopleStore {
         throw accountTaken()
       }
       const { rows } = await client.query<Row>(
-        `INSERT INTO connections (person_id, provider, issuer, subject, display_name, email, grant_id, scopes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        `${INSERT_CONNECTION}
          ON CONFLICT (issuer, subject) DO UPDATE SET
            provider = EXCLUDED.provider, display_name = EXCLUDED.display_name,
            email = EXCLUDED.email, grant_id = EXCLUDED.grant_id, scopes = EXCLUDED.scopes,
            status = 'active', connected_at = now(), last_refreshed_at = NULL
          WHERE connections.person_id = EXCLUDED.person_id
          RETURNING ${COLUMNS}`,
-        [
-          personId,
-          identity.provider,
-          identity.issuer,
-          identity.subject,
-          identity.displayName ?? null,
-          identity.email ?? null,
-          grant.grantId,
-          grant.scopes,
-        ],
+        connectionValues(personId, identity, grant),
       )
       const row = rows[0]
       // Another person connected the account in between (the WHERE above held).
@@ -171,21 +183,12 @@ export function createPeopleStore(deps: { db: Db }): PeopleStore {
           'INSERT INTO people DEFAULT VALUES RETURNING id',
         )
         const personId = people[0]?.id
+        if (!personId) throw new Error('INSERT INTO people returned no id')
         const { rows } = await client.query<Row>(
-          `INSERT INTO connections (person_id, provider, issuer, subject, display_name, email, grant_id, scopes)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+          `${INSERT_CONNECTION}
            ON CONFLICT (issuer, subject) DO NOTHING
            RETURNING ${COLUMNS}`,
-          [
-            personId,
-            identity.provider,
-            identity.issuer,
-            identity.subject,
-            identity.displayName ?? null,
-            identity.email ?? null,
-            grant.grantId,
-            grant.scopes,
-          ],
+          connectionValues(personId, identity, grant),
         )
         if (rows[0]) return toConnection(rows[0])
         // Two first sign-ins of one account raced and the other one won: no second person.
