@@ -17,10 +17,10 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** What the header calls the person: the account they signed in with most recently. */
-function nameOf(connections: Connection[]): string {
-  const latest = connections.at(-1)
-  return latest?.displayName ?? latest?.email ?? latest?.subject ?? 'you'
+/** What the header calls the person: the account this session signed in with. */
+function nameOf(connections: Connection[], sessionConnections: string[] | undefined): string {
+  const signedInWith = connections.find((c) => c.id === sessionConnections?.[0]) ?? connections[0]
+  return signedInWith?.displayName ?? signedInWith?.email ?? signedInWith?.subject ?? 'you'
 }
 
 export function createPersonLocals(deps: { people: PeopleStore }) {
@@ -37,7 +37,11 @@ export function createPersonLocals(deps: { people: PeopleStore }) {
       next()
       return
     }
-    res.locals.person = { id: personId, name: nameOf(connections), connections }
+    res.locals.person = {
+      id: personId,
+      name: nameOf(connections, req.session.connectionIds),
+      connections,
+    }
     next()
   }
 }

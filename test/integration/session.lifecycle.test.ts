@@ -134,6 +134,10 @@ describe('another account on the same browser', () => {
       const page = await sameApp.request(`${stack.appUrl}/resource?connection=${connection.id}`)
       expect(page.status).toBe(200)
     }
+    // Still alice's address book, with bob's account as a second source.
+    const home = await sameApp.request(`${stack.appUrl}/`)
+    expect(home.body).toContain('Hello, Alice Archer')
+    expect(home.body).toContain('bob@demo.example')
     expect(revocationsSince(before)).toHaveLength(0)
   })
 
