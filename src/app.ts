@@ -13,6 +13,7 @@ import { csrfTokenFor } from './web/csrf.ts'
 import { createErrorHandler } from './web/error-handler.ts'
 import { notFound } from './web/not-found.ts'
 import { createPersonLocals } from './web/person-locals.ts'
+import { createRateLimits } from './web/rate-limit.ts'
 import { requestLog } from './web/request-log.ts'
 import { createAuthRoutes } from './web/routes/auth.ts'
 import { createHealthRoutes } from './web/routes/health.ts'
@@ -66,6 +67,12 @@ export function createApp(deps: AppDeps): Express {
     createAuthRoutes({
       providers,
       logins: services.logins,
+      limits: createRateLimits({
+        redis,
+        keys: services.keys,
+        log,
+        limits: config.rateLimits,
+      }),
       tokens: services.tokens,
       people: services.people,
       connections: services.connections,

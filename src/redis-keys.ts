@@ -5,6 +5,8 @@ export interface RedisKeys {
   sessionPrefix: string
   /** Pending sign-in, keyed by the `state` value it was sent with. */
   login(state: string): string
+  /** Counters of one rate limit (rate-limit-redis appends the client's key). */
+  rateLimitPrefix(name: string): string
   /** Token record of one grant (encrypted, versioned). */
   tokens(grantId: string): string
   /** Lease held while one process refreshes a grant's tokens. */
@@ -17,6 +19,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
   return {
     sessionPrefix: `${prefix}sess:`,
     login: (state) => `${prefix}login:${state}`,
+    rateLimitPrefix: (name) => `${prefix}rl:${name}:`,
     tokens: (grantId) => `${prefix}tok:${grantId}`,
     refreshLock: (grantId) => `${prefix}lock:refresh:${grantId}`,
     refreshFailure: (grantId) => `${prefix}fail:refresh:${grantId}`,

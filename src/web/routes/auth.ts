@@ -16,10 +16,12 @@ import type { SignIn } from '../../people/sign-in.ts'
 import type { TokenStore } from '../../tokens/token-store.ts'
 import { requireCsrf } from '../csrf.ts'
 import { noStore } from '../no-store.ts'
+import type { RateLimits } from '../rate-limit.ts'
 
 export function createAuthRoutes(deps: {
   providers: ReadonlyMap<string, ProviderClient>
   logins: LoginStore
+  limits: RateLimits
   tokens: TokenStore
   people: PeopleStore
   connections: Connections
@@ -34,15 +36,17 @@ export function createAuthRoutes(deps: {
   const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 10 })
   const { logout, disconnect } = createSignOut(deps)
   const choose = createChooseAccount(deps)
+  const { signIn, actions } = deps.limits
 
   // Every answer here carries a state, a code or a fresh session: never cached.
   router.use(['/login', '/auth/callback', '/connections/choose', '/logout', '/disconnect'], noStore)
-  router.get('/login', createStartLogin(deps))
-  router.get('/auth/callback/:provider', createFinishLogin(deps))
+  // Sign-in is limited per client address, the POSTs per person (web/rate-limit.ts).
+  router.get('/login', signIn, createStartLogin(deps))
+  router.get('/auth/callback/:provider', signIn, createFinishLogin(deps))
   router.get('/connections/choose', requireUser, choose.show)
-  router.post('/connections/choose', form, requireUser, requireCsrf, choose.answer)
-  router.post('/logout', form, requireCsrf, logout)
-  router.post('/disconnect', form, requireUser, requireCsrf, disconnect)
+  router.post('/connections/choose', form, requireUser, actions, requireCsrf, choose.answer)
+  router.post('/logout', form, actions, requireCsrf, logout)
+  router.post('/disconnect', form, requireUser, actions, requireCsrf, disconnect)
   // State changes only by POST: a link or an <img> must not sign anyone out.
   router.all(['/logout', '/disconnect', '/connections/choose'], (_req, res) => {
     res.set('Allow', 'POST')
