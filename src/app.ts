@@ -1,6 +1,7 @@
 // createApp(deps): the Express app, without listening and without I/O at import time.
 // main.ts (and the tests) build the dependencies and call it.
 import express, { type Express } from 'express'
+import { createLoginCookies } from './auth/login-cookies.ts'
 import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
 import type { Logger } from './log.ts'
@@ -66,7 +67,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     createAuthRoutes({
       providers,
-      logins: services.logins,
+      pendingLogins: services.pendingLogins,
+      loginCookies: createLoginCookies({
+        pending: services.pendingLogins,
+        prefix: config.session.loginCookiePrefix,
+        secure: config.session.secure,
+      }),
+      consumedStates: services.consumedStates,
       limits: createRateLimits({
         redis,
         keys: services.keys,

@@ -2,8 +2,10 @@
 // bottom like a table.
 import express, { type Router } from 'express'
 import { createChooseAccount } from '../../auth/choose-account.ts'
+import type { ConsumedStates } from '../../auth/consumed-states.ts'
 import { createFinishLogin } from '../../auth/finish-login.ts'
-import type { LoginStore } from '../../auth/login-store.ts'
+import type { LoginCookies } from '../../auth/login-cookies.ts'
+import type { PendingLogins } from '../../auth/pending-login.ts'
 import { requireUser } from '../../auth/require-user.ts'
 import { createSignOut } from '../../auth/sign-out.ts'
 import { createStartLogin } from '../../auth/start-login.ts'
@@ -20,7 +22,9 @@ import type { RateLimits } from '../rate-limit.ts'
 
 export function createAuthRoutes(deps: {
   providers: ReadonlyMap<string, ProviderClient>
-  logins: LoginStore
+  pendingLogins: PendingLogins
+  loginCookies: LoginCookies
+  consumedStates: ConsumedStates
   limits: RateLimits
   tokens: TokenStore
   people: PeopleStore
