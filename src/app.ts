@@ -1,6 +1,7 @@
 // createApp(deps): the Express app, without listening and without I/O at import time.
 // main.ts (and the tests) build the dependencies and call it.
 import express, { type Express } from 'express'
+import { createLoginCookies } from './auth/login-cookies.ts'
 import { enforceSessionMaxAge } from './auth/session-lifetime.ts'
 import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
@@ -14,6 +15,7 @@ import { csrfTokenFor } from './web/csrf.ts'
 import { createErrorHandler } from './web/error-handler.ts'
 import { notFound } from './web/not-found.ts'
 import { createPersonLocals } from './web/person-locals.ts'
+import { createRateLimits } from './web/rate-limit.ts'
 import { requestLog } from './web/request-log.ts'
 import { createAuthRoutes } from './web/routes/auth.ts'
 import { createHealthRoutes } from './web/routes/health.ts'
@@ -67,7 +69,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     createAuthRoutes({
       providers,
-      logins: services.logins,
+      pendingLogins: services.pendingLogins,
+      loginCookies: createLoginCookies({
+        pending: services.pendingLogins,
+        prefix: config.session.loginCookiePrefix,
+        secure: config.session.secure,
+      }),
+      consumedStates: services.consumedStates,
+      limits: createRateLimits({
+        redis,
+        keys: services.keys,
+        log,
+        limits: config.rateLimits,
+      }),
       tokens: services.tokens,
       people: services.people,
       connections: services.connections,

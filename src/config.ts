@@ -53,10 +53,14 @@ export interface Config {
   session: {
     secrets: string[]
     cookieName: string
+    /** Name prefix of the per-flow cookies that carry pending sign-ins (auth/login-cookies.ts). */
+    loginCookiePrefix: string
     secure: boolean
     ttlSeconds: number
     maxAgeSeconds: number
   }
+  /** Requests per minute; 0 turns a limit off (web/rate-limit.ts). */
+  rateLimits: { loginPerMinute: number; actionsPerMinute: number }
   tokens: { encryptionKeys: Buffer[]; refreshSkewSeconds: number; idleSeconds: number }
   http: { timeoutSeconds: number }
   providers: ProviderConfig[]
@@ -357,6 +361,12 @@ const baseSchema = {
   CONNECTION_IDLE_DAYS: integer(1, 365, 30),
   HTTP_TIMEOUT_SECONDS: integer(1, 120, 10),
   TRUST_PROXY: trustProxy,
+  // Sign-in requests (/login and the callback together) one client address may make per
+  // minute: a person needs two per sign-in, a flood needs thousands. 0 turns it off.
+  RATE_LIMIT_LOGIN_PER_MINUTE: integer(0, 1_000_000, 60),
+  // State-changing POSTs (sign-out, disconnect, add-or-switch) one signed-in person may
+  // make per minute, across every instance. 0 turns it off.
+  RATE_LIMIT_ACTIONS_PER_MINUTE: integer(0, 1_000_000, 30),
   LOG_LEVEL: z
     .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
     .default('info'),
@@ -510,9 +520,17 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
       // `__Host-` makes the browser refuse the cookie unless it is Secure, host-only and
       // Path=/, so a sibling subdomain cannot plant or overwrite it (RFC 6265bis §4.1.3.2).
       cookieName: secure ? '__Host-ci.sid' : 'ci.sid',
+      // The same protection for the pending sign-ins: a planted flow cookie would be a
+      // login CSRF (another person's sign-in finishing in this browser). `__Host-` needs
+      // Path=/, so these cookies come along on every request until the callback clears them.
+      loginCookiePrefix: secure ? '__Host-ci.login.' : 'ci.login.',
       secure,
       ttlSeconds: base.SESSION_TTL_SECONDS,
       maxAgeSeconds: base.SESSION_MAX_AGE_SECONDS,
+    },
+    rateLimits: {
+      loginPerMinute: base.RATE_LIMIT_LOGIN_PER_MINUTE,
+      actionsPerMinute: base.RATE_LIMIT_ACTIONS_PER_MINUTE,
     },
     tokens: {
       encryptionKeys: base.TOKEN_ENCRYPTION_KEY,

@@ -48,7 +48,10 @@ export const ErrorCode = Object.freeze({
   NOT_FOUND: 'NOT_FOUND',
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   BAD_REQUEST: 'BAD_REQUEST',
-  /** Redis (sessions, sign-ins, tokens) or PostgreSQL (people, connections) does not answer. */
+  /** Too many requests from one client address or one person (web/rate-limit.ts). */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** Redis (sessions, sign-in markers, rate limits, tokens) or PostgreSQL (people,
+   *  connections) does not answer. */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   /** Anything we did not anticipate. Never exposed. */
   INTERNAL: 'INTERNAL',
@@ -94,6 +97,19 @@ export class AppError extends Error {
     this.provider = options.provider
     this.returnTo = options.returnTo
   }
+}
+
+/** Over a rate limit: a 429 that says how long to wait (its Retry-After). */
+export function rateLimited(retryAfterSeconds: number): AppError {
+  const wait =
+    retryAfterSeconds >= 60
+      ? 'a minute'
+      : `${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}`
+  return new AppError(
+    ErrorCode.RATE_LIMITED,
+    `There were too many requests from here in a short time. Please try again in ${wait}.`,
+    { status: 429, retryable: true, retryAfterSeconds },
+  )
 }
 
 /** Redis (sessions, sign-ins, tokens) did not answer: a 503 the person can retry. */

@@ -3,8 +3,10 @@
 export interface RedisKeys {
   /** express-session records (connect-redis appends the session id). */
   sessionPrefix: string
-  /** Pending sign-in, keyed by the `state` value it was sent with. */
-  login(state: string): string
+  /** One-time marker of a `state` used at the callback, named by the state's hash. */
+  consumedState(stateHash: string): string
+  /** Counters of one rate limit (rate-limit-redis appends the client's key). */
+  rateLimitPrefix(name: string): string
   /** Token record of one grant (encrypted, versioned). */
   tokens(grantId: string): string
   /** Lease held while one process refreshes a grant's tokens. */
@@ -20,7 +22,8 @@ export interface RedisKeys {
 export function createRedisKeys(prefix: string): RedisKeys {
   return {
     sessionPrefix: `${prefix}sess:`,
-    login: (state) => `${prefix}login:${state}`,
+    consumedState: (stateHash) => `${prefix}consumed:${stateHash}`,
+    rateLimitPrefix: (name) => `${prefix}rl:${name}:`,
     tokens: (grantId) => `${prefix}tok:${grantId}`,
     refreshLock: (grantId) => `${prefix}lock:refresh:${grantId}`,
     refreshFailure: (grantId) => `${prefix}fail:refresh:${grantId}`,

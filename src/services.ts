@@ -1,7 +1,7 @@
 // The domain services, built from their dependencies. Shared by every entry point (the web
 // app now, a worker later), so they never see a request or a response.
-import type { LoginStore } from './auth/login-store.ts'
-import { createLoginStore } from './auth/login-store.ts'
+import { type ConsumedStates, createConsumedStates } from './auth/consumed-states.ts'
+import { createPendingLogins, type PendingLogins } from './auth/pending-login.ts'
 import type { Config } from './config.ts'
 import type { ContactSource, ContactsPage } from './contacts/contact-source.ts'
 import { createContactSource } from './contacts/create-contact-source.ts'
@@ -24,7 +24,10 @@ import { createTokenStore, type TokenStore } from './tokens/token-store.ts'
 
 export interface Services {
   keys: RedisKeys
-  logins: LoginStore
+  /** Mints and checks states; seals pending sign-ins for their cookies. */
+  pendingLogins: PendingLogins
+  /** The one-time markers of used states. */
+  consumedStates: ConsumedStates
   tokens: TokenStore
   accessTokens: AccessTokens
   revoker: GrantRevoker
@@ -107,7 +110,11 @@ export function createServices(deps: {
 
   return {
     keys,
-    logins: createLoginStore({ redis, keys, ttlSeconds: LOGIN_TTL_SECONDS }),
+    pendingLogins: createPendingLogins({
+      secrets: config.session.secrets,
+      ttlSeconds: LOGIN_TTL_SECONDS,
+    }),
+    consumedStates: createConsumedStates({ redis, keys }),
     tokens,
     accessTokens,
     revoker,

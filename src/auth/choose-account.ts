@@ -42,9 +42,7 @@ export function createChooseAccount(deps: {
 
   /** A fresh session id whenever who is signed in, or with what, changes (fixation). */
   async function startSession(req: Request, personId: string, connectionIds: string[]) {
-    const { browserKey } = req.session
     await regenerateSession(req)
-    if (browserKey) req.session.browserKey = browserKey
     req.session.personId = personId
     req.session.signedInAt = Date.now()
     req.session.connectionIds = connectionIds

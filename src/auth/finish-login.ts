@@ -1,12 +1,14 @@
 // GET /auth/callback/:provider: the provider sends the browser back here with a code.
 // Every check that needs no provider happens first, so a forged callback never causes a
-// token request: exactly one `state`, a pending sign-in under it (consumed now, so a
-// replayed URL fails), started by this browser, for this provider. openid-client then
+// token request: exactly one `state`; one this app issued and still within its lifetime
+// (its MAC, no I/O); this browser's pending sign-in for it (its cookie: the browser
+// binding); never used before (a one-time marker in Redis, set now, so a replayed URL fails
+// on every instance); for this provider and issuer. openid-client then
 // checks `iss` (RFC 9207), state, error, and that no implicit-flow tokens came, exchanges
 // the code with client_secret_basic and the PKCE verifier, and validates the ID token and
 // its nonce. Only then are the tokens stored and the account attached to its person
 // (people/sign-in.ts), and the session regenerated.
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Request, Response } from 'express'
 import { AppError, ErrorCode, unknownProvider } from '../errors.ts'
 import type { Logger } from '../log.ts'
@@ -15,7 +17,9 @@ import type { SignIn } from '../people/sign-in.ts'
 import type { PersonSessions } from '../session/person-sessions.ts'
 import { regenerateSession, saveSession } from '../session/session-ops.ts'
 import type { TokenStore } from '../tokens/token-store.ts'
-import { browserFingerprint, type LoginStore } from './login-store.ts'
+import type { ConsumedStates } from './consumed-states.ts'
+import type { LoginCookies } from './login-cookies.ts'
+import type { PendingLogins } from './pending-login.ts'
 
 function loginProblem(code: ErrorCode, message: string, providerId: string): AppError {
   return new AppError(code, message, {
@@ -24,12 +28,11 @@ function loginProblem(code: ErrorCode, message: string, providerId: string): App
   })
 }
 
-const sameFingerprint = (a: string, b: string) =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
-
 export function createFinishLogin(deps: {
   providers: ReadonlyMap<string, ProviderClient>
-  logins: LoginStore
+  pendingLogins: PendingLogins
+  loginCookies: LoginCookies
+  consumedStates: ConsumedStates
   tokens: TokenStore
   signIn: SignIn
   personSessions: PersonSessions
@@ -76,22 +79,33 @@ export function createFinishLogin(deps: {
         providerId,
       )
     }
-    const pending = await deps.logins.consume(state)
-    if (!pending) {
-      throw loginProblem(
+    const unknown = () =>
+      loginProblem(
         ErrorCode.LOGIN_STATE_UNKNOWN,
         'This sign-in link has expired or was already used. Please sign in again.',
         providerId,
       )
-    }
-    const browserKey = req.session.browserKey
-    if (!browserKey || !sameFingerprint(pending.browser, browserFingerprint(browserKey))) {
+    // Forged or too old: refused before any I/O.
+    if (deps.pendingLogins.checkState(state) !== 'issued') throw unknown()
+    const held = deps.loginCookies.find(req, state)
+    if (!held) {
+      // Ours and still valid, but this browser holds no sign-in for it: either it was used
+      // (its cookie is cleared then), or it belongs to another browser (login CSRF), or
+      // newer sign-ins here have pushed it out.
+      if (await deps.consumedStates.wasConsumed(state)) throw unknown()
       throw loginProblem(
         ErrorCode.LOGIN_STATE_MISMATCH,
-        'This sign-in was started in another browser, so it cannot finish here. Please sign in again.',
+        'This sign-in was started in another browser, or replaced by newer sign-ins in this one, so it cannot finish here. Please sign in again.',
         providerId,
       )
     }
+    // Spent from here on, whatever happens next: this browser forgets it, and the marker
+    // makes sure no instance accepts it again (a copied cookie included).
+    deps.loginCookies.forget(res, held.name)
+    if (!(await deps.consumedStates.consume(state, deps.pendingLogins.expiresAt(state)))) {
+      throw unknown()
+    }
+    const pending = held.login
     // The state was issued for another provider: a mix-up attempt (RFC 9700 §4.4).
     if (pending.provider !== providerId || pending.issuer !== provider.settings.issuer.href) {
       throw loginProblem(
@@ -162,9 +176,8 @@ export function createFinishLogin(deps: {
       const sameSession = req.session.personId === outcome.personId
       const connectionIds = sameSession ? (req.session.connectionIds ?? []) : []
       // A new session id at sign-in: an id planted before sign-in is worthless afterwards
-      // (session fixation). The browser key survives so other tabs can still finish.
+      // (session fixation). Other tabs' sign-ins live in their own cookies and still finish.
       await regenerateSession(req)
-      req.session.browserKey = browserKey
       req.session.personId = outcome.personId
       req.session.signedInAt = Date.now()
       req.session.connectionIds = [...new Set([...connectionIds, outcome.connection.id])]

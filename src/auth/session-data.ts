@@ -21,8 +21,6 @@ declare module 'express-session' {
     connectionIds: string[]
     /** A sign-in with another account, waiting for "add" or "switch". */
     pendingChoice: PendingChoice
-    /** Random per-browser value; pending sign-ins store its hash (login CSRF defence). */
-    browserKey: string
     /** Synchronizer token for this session's POST forms. */
     csrfToken: string
   }

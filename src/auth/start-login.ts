@@ -1,18 +1,20 @@
 // GET /login: starts an authorization-code flow (response_type=code) with a fresh state,
-// nonce and PKCE S256 verifier for this one request (RFC 9700 §2.1.1, RFC 7636 §4.2), and
-// remembers them server-side under the state. Only a hash of a per-browser key goes with
-// them, which later proves the callback comes back to the browser that started it.
-import { randomBytes } from 'node:crypto'
+// nonce and PKCE S256 verifier for this one request (RFC 9700 §2.1.1, RFC 7636 §4.2). They
+// are kept in an encrypted cookie of this flow's own (login-cookies.ts), not on the
+// server: starting a sign-in creates no session and writes nothing to Redis, so anonymous
+// traffic cannot grow the server's state.
 import type { Request, Response } from 'express'
 import * as client from 'openid-client'
 import { unknownProvider } from '../errors.ts'
 import type { ProviderClient } from '../oidc/provider-client.ts'
-import { browserFingerprint, type LoginStore } from './login-store.ts'
+import type { LoginCookies } from './login-cookies.ts'
+import type { PendingLogins } from './pending-login.ts'
 import { safeReturnTo } from './return-to.ts'
 
 export function createStartLogin(deps: {
   providers: ReadonlyMap<string, ProviderClient>
-  logins: LoginStore
+  pendingLogins: PendingLogins
+  loginCookies: LoginCookies
 }) {
   return async function startLogin(req: Request, res: Response) {
     const returnTo = safeReturnTo(req.query.returnTo)
@@ -34,11 +36,7 @@ export function createStartLogin(deps: {
     const provider = deps.providers.get(providerId)
     if (!provider) throw unknownProvider()
 
-    req.session.browserKey ??= randomBytes(32).toString('base64url')
-    // A session made only to carry the browser key lives as long as the sign-in may take,
-    // so a flood of /login requests cannot fill Redis with day-long sessions.
-    if (!req.session.personId) req.session.cookie.maxAge = deps.logins.ttlSeconds * 1000
-    const state = client.randomState()
+    const state = deps.pendingLogins.newState()
     const nonce = client.randomNonce()
     const codeVerifier = client.randomPKCECodeVerifier()
     const url = await provider.authorizationUrl({
@@ -46,13 +44,13 @@ export function createStartLogin(deps: {
       nonce,
       codeChallenge: await client.calculatePKCECodeChallenge(codeVerifier),
     })
-    await deps.logins.save(state, {
+    deps.loginCookies.remember(req, res, {
+      state,
       provider: provider.settings.id,
       issuer: provider.settings.issuer.href,
       nonce,
       codeVerifier,
       returnTo,
-      browser: browserFingerprint(req.session.browserKey),
       createdAt: Date.now(),
     })
     res.redirect(303, url.href)

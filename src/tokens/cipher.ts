@@ -2,7 +2,8 @@
 // storage). The record's Redis key is the associated data, so a ciphertext copied under
 // another grant's key fails to decrypt instead of handing one person another's tokens.
 // Keys rotate: the first key encrypts, every listed key decrypts, and each sealed value
-// names its key so decryption never has to guess.
+// names its key so decryption never has to guess. auth/pending-login.ts seals the pending
+// sign-ins' cookies with it too, under keys of their own (derived from SESSION_SECRET).
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 
 const VERSION = 'v1'

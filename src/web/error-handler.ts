@@ -60,6 +60,10 @@ export function createErrorHandler(log: Logger) {
     res.status(publicError.status)
     res.set('Cache-Control', 'no-store')
     if (error instanceof AppError && error.status === 503) res.set('Retry-After', '5')
+    // RFC 6585 §4: say how long to wait; the limiter knows when its window ends.
+    if (error instanceof AppError && error.status === 429) {
+      res.set('Retry-After', String(Math.max(1, error.retryAfterSeconds ?? 60)))
+    }
     // API clients (and `*/*`, as curl sends) get JSON; browsers get the page.
     res.format({
       json: () => {

@@ -46,6 +46,8 @@ const PAGES: Record<ErrorCode, { title: string; remedy?: Remedy }> = {
   NOT_FOUND: { title: 'Page not found', remedy: 'home' },
   METHOD_NOT_ALLOWED: { title: 'Not allowed', remedy: 'home' },
   BAD_REQUEST: { title: 'Bad request', remedy: 'home' },
+  // Home, not "try again": the request may be a callback, whose URL holds a code.
+  RATE_LIMITED: { title: 'Too many requests', remedy: 'home' },
   STORE_UNAVAILABLE: { title: 'Temporarily unavailable' },
   INTERNAL: { title: 'Something went wrong', remedy: 'home' },
 }

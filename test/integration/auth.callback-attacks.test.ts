@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
-import type { PendingLogin } from '../../src/auth/login-store.ts'
+import type { PendingLogin } from '../../src/auth/pending-login.ts'
 import { Browser, type Hop } from './support/browser.ts'
 import { authorizeAtProvider, type SignInOptions, signIn } from './support/login.ts'
 import { storedConnection } from './support/session.ts'
@@ -39,7 +39,7 @@ const PAGE = {
     code: 'LOGIN_STATE_MISMATCH',
     title: 'Sign-in could not be completed',
     message:
-      'This sign-in was started in another browser, so it cannot finish here. Please sign in again.',
+      'This sign-in was started in another browser, or replaced by newer sign-ins in this one, so it cannot finish here. Please sign in again.',
   },
   notVerified: {
     status: 400,
@@ -105,7 +105,38 @@ async function pendingCallback(browser: Browser, options: SignInOptions = {}) {
   return { url: url.href, code: param('code'), state: param('state'), iss: param('iss') }
 }
 
-const loginKey = (state: string) => `${stack.prefix}login:${state}`
+const services = () => {
+  const app = stack.apps[0]
+  if (!app) throw new Error('no app')
+  return app.services
+}
+
+/**
+ * The pending sign-in this browser holds for `state` (its cookie, opened with the app's own
+ * key), and a way to replace it: what an attacker cannot do, to simulate a corrupted one.
+ */
+async function heldLogin(browser: Browser, state: string) {
+  const { pendingLogins } = services()
+  for (const cookie of await browser.jar.getCookies(stack.appUrl)) {
+    if (!cookie.key.startsWith('ci.login.')) continue
+    const login = pendingLogins.open(cookie.value, cookie.key)
+    if (login?.state !== state) continue
+    return {
+      login,
+      async replace(edited: PendingLogin) {
+        const sealed = pendingLogins.seal(edited, cookie.key)
+        await browser.jar.setCookie(`${cookie.key}=${sealed}; Path=/; HttpOnly`, stack.appUrl)
+      },
+    }
+  }
+  return undefined
+}
+
+async function expectHeldLogin(browser: Browser, state: string) {
+  const held = await heldLogin(browser, state)
+  if (!held) throw new Error('this browser holds no pending sign-in for that state')
+  return held
+}
 const tokenKeys = async () => (await stack.redis.keys(`${stack.prefix}tok:*`)).sort()
 
 async function sessionOf(browser: Browser): Promise<Record<string, unknown> | undefined> {
@@ -269,19 +300,13 @@ describe('forged and replayed state (A1)', () => {
 })
 
 describe('PKCE and the ID token (A2, A3)', () => {
-  it('when the stored code_verifier was corrupted, then the provider answers invalid_grant, the page says 400 and nobody is signed in', async () => {
+  it('when the pending code_verifier was corrupted, then the provider answers invalid_grant, the page says 400 and nobody is signed in', async () => {
     const browser = new Browser()
     const pending = await pendingCallback(browser)
-    const stored = JSON.parse(
-      String(await stack.redis.get(loginKey(pending.state))),
-    ) as PendingLogin
+    const held = await expectHeldLogin(browser, pending.state)
     const corrupted = randomBytes(32).toString('base64url')
-    expect(corrupted).not.toBe(stored.codeVerifier)
-    await stack.redis.set(
-      loginKey(pending.state),
-      JSON.stringify({ ...stored, codeVerifier: corrupted }),
-      'KEEPTTL',
-    )
+    expect(corrupted).not.toBe(held.login.codeVerifier)
+    await held.replace({ ...held.login, codeVerifier: corrupted })
     const recordsBefore = await tokenKeys()
     const asBefore = stack.demo.authorizationServer.requests.mark()
 
@@ -307,9 +332,7 @@ describe('PKCE and the ID token (A2, A3)', () => {
 
     const victim = new Browser()
     const pending = await pendingCallback(victim)
-    const stored = JSON.parse(
-      String(await stack.redis.get(loginKey(pending.state))),
-    ) as PendingLogin
+    const stored = (await expectHeldLogin(victim, pending.state)).login
     const foreignNonce = JSON.parse(
       Buffer.from(String(foreignIdToken.split('.')[1]), 'base64url').toString(),
     ).nonce
@@ -495,12 +518,8 @@ describe('authorization code injection and replay (A7)', () => {
     expect(record?.refreshToken).toBeTypeOf('string')
 
     const second = await pendingCallback(browser, { start: '/login' })
-    const stored = JSON.parse(String(await stack.redis.get(loginKey(second.state)))) as PendingLogin
-    await stack.redis.set(
-      loginKey(second.state),
-      JSON.stringify({ ...stored, codeVerifier: usedVerifier }),
-      'KEEPTTL',
-    )
+    const held = await expectHeldLogin(browser, second.state)
+    await held.replace({ ...held.login, codeVerifier: usedVerifier })
     const { result: hop, answers } = await recordTokenAnswers(() =>
       browser.request(
         callback(`code=${first.code}&state=${second.state}&iss=${encodeURIComponent(second.iss)}`),
@@ -612,7 +631,9 @@ describe('error answers from the provider (A16)', () => {
     expect(hop.body).toContain(
       '<a class="button" href="/login?provider=demo&amp;returnTo=%2Fresource">Try signing in again</a>',
     )
-    expect(await stack.redis.exists(loginKey(pending.state))).toBe(0)
+    // Used up: the browser no longer holds it, and the one-time marker is set.
+    expect(await heldLogin(browser, pending.state)).toBeUndefined()
+    expect(await services().consumedStates.wasConsumed(pending.state)).toBe(true)
     await expectErrorPage(await browser.request(url), PAGE.stateUnknown)
     await expectErrorPage(await browser.request(pending.url), PAGE.stateUnknown)
     expect(tokenRequests(stack)).toHaveLength(before)

@@ -136,16 +136,25 @@ describe('signing in and reading contacts', () => {
     expect(hop.headers.get('referrer-policy')).toBe('no-referrer')
   })
 
-  it('when sign-in completes, then the session id changes (no session fixation)', async () => {
+  it('when a sign-in starts, then there is no session to fix: the browser holds no session id until the callback makes a new one', async () => {
     const browser = new Browser()
     const callback = await authorizeAtProvider(browser, stack.appUrl)
+    expect(await sessionCookie(browser)).toBeUndefined()
+    await browser.follow(callback)
+    expect(await sessionCookie(browser)).toBeDefined()
+  })
+
+  it('when sign-in completes over an existing session, then the session id changes (no session fixation)', async () => {
+    const browser = new Browser()
+    await signIn(browser, stack.appUrl)
+    const callback = await authorizeAtProvider(browser, stack.appUrl, { start: '/login' })
     const before = await sessionCookie(browser)
     expect(before).toBeDefined()
     await browser.follow(callback)
     const after = await sessionCookie(browser)
     expect(after).toBeDefined()
     expect(after).not.toBe(before)
-    // The pre-login id is dead: it does not open the signed-in pages.
+    // The earlier id is dead: it does not open the signed-in pages.
     const planted = new Browser()
     await planted.jar.setCookie(`ci.sid=${before}`, stack.appUrl)
     const hop = await planted.request(`${stack.appUrl}/resource`)

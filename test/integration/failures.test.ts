@@ -93,7 +93,12 @@ describe('the authorization server is unreachable at sign-in', () => {
     expect(hop.body).toContain('The provider is not answering')
     expect(hop.body).toContain('PROVIDER_UNAVAILABLE')
     expect(actionOf(hop.body)).toEqual({ label: 'Try again', href: '/login?returnTo=%2Fresource' })
-    expect(await down.redis.keys(`${down.prefix}login:*`)).toEqual([])
+    // Nothing stored: no pending sign-in cookie, no session, nothing in Redis but the
+    // sign-in limiter's counter.
+    const cookies = (await browser.jar.getCookies(down.appUrl)).map((c) => c.key)
+    expect(cookies).toEqual([])
+    const keys = await down.redis.keys(`${down.prefix}*`)
+    expect(keys.filter((key) => !key.startsWith(`${down.prefix}rl:`))).toEqual([])
     expectNothingUnhandled(down.logs)
   })
 
@@ -483,6 +488,8 @@ describe('Redis is down', () => {
     expect(JSON.parse(hop.body)).toMatchObject({ error: { code: 'STORE_UNAVAILABLE' } })
   })
 
+  // /login itself needs no Redis any more; its rate limit does, and refuses rather than
+  // lets the sign-in through to a callback that could not finish (web/rate-limit.ts).
   it('when someone starts signing in, then it is a 503 page, not a 500', async () => {
     const hop = await new Browser().request(`${downUrl}/login`)
     expectUnavailable(hop)

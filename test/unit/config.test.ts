@@ -87,10 +87,13 @@ describe('a valid environment', () => {
     expect(config.session).toEqual({
       secrets: [SESSION_SECRET],
       cookieName: 'ci.sid',
+      loginCookiePrefix: 'ci.login.',
       secure: false,
       ttlSeconds: 86400,
       maxAgeSeconds: 7 * 24 * 3600,
     })
+    // Far above what a person does (two requests per sign-in), far below a flood.
+    expect(config.rateLimits).toEqual({ loginPerMinute: 60, actionsPerMinute: 30 })
     expect(config.tokens.encryptionKeys).toEqual([KEY_A])
     expect(config.tokens.refreshSkewSeconds).toBe(60)
     expect(config.http.timeoutSeconds).toBe(10)
@@ -167,6 +170,7 @@ describe('a valid environment', () => {
     expect(config.localHttp).toBe(false)
     expect(config.trustProxy).toBe(1)
     expect(config.session.cookieName).toBe('__Host-ci.sid')
+    expect(config.session.loginCookiePrefix).toBe('__Host-ci.login.')
     expect(config.session.secure).toBe(true)
     expect(config.providers[0]?.redirectUri.href).toBe(
       'https://contacts.example.com/auth/callback/demo',
@@ -305,6 +309,23 @@ describe('reporting every problem at once', () => {
   it('when a number is not a whole number, then it is refused', () => {
     const err = configErrorOf(validEnv({ SESSION_TTL_SECONDS: '1.5', HTTP_TIMEOUT_SECONDS: '-1' }))
     expect(named(err).sort()).toEqual(['HTTP_TIMEOUT_SECONDS', 'SESSION_TTL_SECONDS'])
+  })
+
+  it('when a rate limit is not a whole number of requests, then it is refused with the others', () => {
+    const err = configErrorOf(
+      validEnv({ RATE_LIMIT_LOGIN_PER_MINUTE: 'lots', RATE_LIMIT_ACTIONS_PER_MINUTE: '-5' }),
+    )
+    expect(named(err).sort()).toEqual([
+      'RATE_LIMIT_ACTIONS_PER_MINUTE',
+      'RATE_LIMIT_LOGIN_PER_MINUTE',
+    ])
+  })
+
+  it('when a rate limit is set, then it replaces the default, and 0 turns it off', () => {
+    const config = loadConfig(
+      validEnv({ RATE_LIMIT_LOGIN_PER_MINUTE: '600', RATE_LIMIT_ACTIONS_PER_MINUTE: '0' }),
+    )
+    expect(config.rateLimits).toEqual({ loginPerMinute: 600, actionsPerMinute: 0 })
   })
 
   it('when REDIS_URL is not a redis URL, then it is refused', () => {

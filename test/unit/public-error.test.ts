@@ -1,7 +1,7 @@
 // What an error page may show: the message of an expected failure, never the details of
 // an unexpected one (a stack trace, a token or an upstream body).
 import { describe, expect, it } from 'vitest'
-import { AppError, ErrorCode, reconnectNeeded } from '../../src/errors.ts'
+import { AppError, ErrorCode, rateLimited, reconnectNeeded } from '../../src/errors.ts'
 import { toPublicError } from '../../src/web/public-error.ts'
 
 const GENERIC_MESSAGE = 'An unexpected error happened on our side. Please try again in a moment.'
@@ -85,6 +85,20 @@ describe('toPublicError', () => {
     })
     expect(JSON.stringify(publicError)).not.toContain('rt-secret')
     expect(JSON.stringify(publicError)).not.toContain('ECONNREFUSED')
+  })
+
+  it('when a client is over a rate limit, then a 429 says how long to wait and links home, never back to the URL (a callback holds a code)', () => {
+    expect(toPublicError(rateLimited(42))).toEqual({
+      status: 429,
+      code: 'RATE_LIMITED',
+      title: 'Too many requests',
+      message:
+        'There were too many requests from here in a short time. Please try again in 42 seconds.',
+      action: { label: 'Back to the start page', href: '/' },
+    })
+    expect(toPublicError(rateLimited(1)).message).toContain('in 1 second.')
+    expect(toPublicError(rateLimited(60)).message).toContain('in a minute.')
+    expect(rateLimited(42).retryAfterSeconds).toBe(42)
   })
 
   it('when an AppError has status 500, then it is not exposed', () => {

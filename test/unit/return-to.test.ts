@@ -53,8 +53,31 @@ describe('safeReturnTo', () => {
     expect(safeReturnTo(value)).toBe('/')
   })
 
-  it('when returnTo is longer than 2048 characters, then the person goes to the start page', () => {
-    expect(safeReturnTo(`/${'a'.repeat(2048)}`)).toBe('/')
-    expect(safeReturnTo(`/${'a'.repeat(2046)}`)).toBe(`/${'a'.repeat(2046)}`)
+  // The cap applies to what is stored and sent back, after normalisation: percent-encoding
+  // turns one non-ASCII character into up to 9 bytes, so a cap on the raw value alone let a
+  // 2,048-character value become 18 KB.
+  it('when the normalised returnTo is at most 512 bytes, then it is kept', () => {
+    expect(safeReturnTo(`/${'a'.repeat(511)}`)).toBe(`/${'a'.repeat(511)}`)
+    expect(safeReturnTo(`/?q=${'€'.repeat(56)}`)).toBe(`/?q=${'%E2%82%AC'.repeat(56)}`)
+  })
+
+  it('when the normalised returnTo is longer than 512 bytes, then the person goes to the start page', () => {
+    expect(safeReturnTo(`/${'a'.repeat(512)}`)).toBe('/')
+    // 59 characters as typed, 518 bytes once percent-encoded.
+    expect(safeReturnTo(`/?q=${'€'.repeat(57)}`)).toBe('/')
+    expect(safeReturnTo(`/${'é'.repeat(256)}`)).toBe('/')
+  })
+
+  it('when returnTo is far too long as typed, then it is refused before it is parsed', () => {
+    expect(safeReturnTo(`/${'a'.repeat(20_000)}`)).toBe('/')
+    expect(safeReturnTo(`/${'€'.repeat(2048)}`)).toBe('/')
+  })
+
+  it.each([
+    ['ASCII', `/${'a'.repeat(511)}`],
+    ['non-ASCII', `/?q=${'€'.repeat(56)}`],
+    ['dot segments', `/x/..${'/a'.repeat(300)}`],
+  ])('when returnTo is accepted (%s), then it never exceeds 512 bytes', (_shape, value) => {
+    expect(Buffer.byteLength(safeReturnTo(value))).toBeLessThanOrEqual(512)
   })
 })

@@ -2,8 +2,10 @@
 // bottom like a table.
 import express, { type Router } from 'express'
 import { createChooseAccount } from '../../auth/choose-account.ts'
+import type { ConsumedStates } from '../../auth/consumed-states.ts'
 import { createFinishLogin } from '../../auth/finish-login.ts'
-import type { LoginStore } from '../../auth/login-store.ts'
+import type { LoginCookies } from '../../auth/login-cookies.ts'
+import type { PendingLogins } from '../../auth/pending-login.ts'
 import { requireUser } from '../../auth/require-user.ts'
 import { createSignOut } from '../../auth/sign-out.ts'
 import { createStartLogin } from '../../auth/start-login.ts'
@@ -19,11 +21,15 @@ import type { PersonSessions } from '../../session/person-sessions.ts'
 import type { TokenStore } from '../../tokens/token-store.ts'
 import { requireCsrf } from '../csrf.ts'
 import { noStore } from '../no-store.ts'
+import type { RateLimits } from '../rate-limit.ts'
 import { createSignInFailure } from '../sign-in-failure.ts'
 
 export function createAuthRoutes(deps: {
   providers: ReadonlyMap<string, ProviderClient>
-  logins: LoginStore
+  pendingLogins: PendingLogins
+  loginCookies: LoginCookies
+  consumedStates: ConsumedStates
+  limits: RateLimits
   tokens: TokenStore
   people: PeopleStore
   connections: Connections
@@ -42,6 +48,7 @@ export function createAuthRoutes(deps: {
   const { logout, logoutEverywhere, disconnect } = createSignOut(deps)
   const choose = createChooseAccount(deps)
   const failure = createSignInFailure(deps)
+  const { signIn, actions } = deps.limits
 
   // Every answer here carries a state, a code or a fresh session: never cached.
   router.use(
@@ -55,14 +62,16 @@ export function createAuthRoutes(deps: {
     ],
     noStore,
   )
-  router.get('/login', createStartLogin(deps))
-  router.get('/auth/callback/:provider', createFinishLogin(deps), failure.redirect)
+  // Sign-in is limited per client address, the POSTs per person (web/rate-limit.ts).
+  router.get('/login', signIn, createStartLogin(deps))
+  // A failed callback, refused by the limiter too, answers with a clean URL (sign-in-failure.ts).
+  router.get('/auth/callback/:provider', signIn, createFinishLogin(deps), failure.redirect)
   router.get(failure.path, failure.show)
   router.get('/connections/choose', requireUser, choose.show)
-  router.post('/connections/choose', form, requireUser, requireCsrf, choose.answer)
-  router.post('/logout', form, requireCsrf, logout)
-  router.post('/logout/everywhere', form, requireUser, requireCsrf, logoutEverywhere)
-  router.post('/disconnect', form, requireUser, requireCsrf, disconnect)
+  router.post('/connections/choose', form, requireUser, actions, requireCsrf, choose.answer)
+  router.post('/logout', form, actions, requireCsrf, logout)
+  router.post('/logout/everywhere', form, requireUser, actions, requireCsrf, logoutEverywhere)
+  router.post('/disconnect', form, requireUser, actions, requireCsrf, disconnect)
   // State changes only by POST: a link or an <img> must not sign anyone out.
   router.all(
     ['/logout', '/logout/everywhere', '/disconnect', '/connections/choose'],
