@@ -19,14 +19,8 @@ import { regenerateSession, saveSession } from '../session/session-ops.ts'
 import type { TokenStore } from '../tokens/token-store.ts'
 import type { ConsumedStates } from './consumed-states.ts'
 import type { LoginCookies } from './login-cookies.ts'
+import { loginProblem } from './login-problems.ts'
 import type { PendingLogins } from './pending-login.ts'
-
-function loginProblem(code: ErrorCode, message: string, providerId: string): AppError {
-  return new AppError(code, message, {
-    status: 400,
-    provider: providerId,
-  })
-}
 
 export function createFinishLogin(deps: {
   providers: ReadonlyMap<string, ProviderClient>
@@ -73,18 +67,9 @@ export function createFinishLogin(deps: {
 
     const { state } = req.query
     if (typeof state !== 'string' || state.length === 0) {
-      throw loginProblem(
-        ErrorCode.LOGIN_STATE_MISSING,
-        'The answer from the provider did not carry exactly one "state" value, so it was rejected.',
-        providerId,
-      )
+      throw loginProblem(ErrorCode.LOGIN_STATE_MISSING, providerId)
     }
-    const unknown = () =>
-      loginProblem(
-        ErrorCode.LOGIN_STATE_UNKNOWN,
-        'This sign-in link has expired or was already used. Please sign in again.',
-        providerId,
-      )
+    const unknown = () => loginProblem(ErrorCode.LOGIN_STATE_UNKNOWN, providerId)
     // Forged or too old: refused before any I/O.
     if (deps.pendingLogins.checkState(state) !== 'issued') throw unknown()
     const held = deps.loginCookies.find(req, state)
@@ -93,11 +78,7 @@ export function createFinishLogin(deps: {
       // (its cookie is cleared then), or it belongs to another browser (login CSRF), or
       // newer sign-ins here have pushed it out.
       if (await deps.consumedStates.wasConsumed(state)) throw unknown()
-      throw loginProblem(
-        ErrorCode.LOGIN_STATE_MISMATCH,
-        'This sign-in was started in another browser, or replaced by newer sign-ins in this one, so it cannot finish here. Please sign in again.',
-        providerId,
-      )
+      throw loginProblem(ErrorCode.LOGIN_STATE_MISMATCH, providerId)
     }
     // Spent from here on, whatever happens next: this browser forgets it, and the marker
     // makes sure no instance accepts it again (a copied cookie included).
@@ -108,10 +89,10 @@ export function createFinishLogin(deps: {
     const pending = held.login
     // The state was issued for another provider: a mix-up attempt (RFC 9700 §4.4).
     if (pending.provider !== providerId || pending.issuer !== provider.settings.issuer.href) {
-      throw loginProblem(
+      throw new AppError(
         ErrorCode.LOGIN_INVALID_RESPONSE,
         'The answer came back for a different provider than the one you signed in with.',
-        providerId,
+        { status: 400, provider: providerId },
       )
     }
 

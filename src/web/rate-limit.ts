@@ -35,6 +35,11 @@ export interface RateLimitOptions {
    * session's personId; the client address when nobody is signed in).
    */
   per: 'address' | 'person'
+  /**
+   * What a request gets while Redis does not count: `refuse` (503, the default) or
+   * `allow`, for a request that must work whatever is down (sign-out).
+   */
+  whenStoreFails?: 'refuse' | 'allow'
 }
 
 /** The client's address as Express derives it (TRUST_PROXY), IPv6 grouped per /56. */
@@ -85,6 +90,7 @@ export function createRateLimiter(deps: RateLimitDeps, options: RateLimitOptions
             return personId ? `person:${personId}` : `address:${addressOf(req)}`
           }
         : (req) => addressOf(req),
+    passOnStoreError: options.whenStoreFails === 'allow',
     standardHeaders: 'draft-7', // RateLimit and RateLimit-Policy on every limited answer
     legacyHeaders: false,
     handler: (req: Request, _res: Response, next: NextFunction) => {
@@ -104,8 +110,13 @@ export function createRateLimiter(deps: RateLimitDeps, options: RateLimitOptions
 export interface RateLimits {
   /** /login and the callback, per client address. */
   signIn: RequestHandler
-  /** Sign-out, disconnect and the add-or-switch answer, per signed-in person. */
+  /** Disconnect and the add-or-switch answer, per signed-in person. */
   actions: RequestHandler
+  /**
+   * Sign-out, on the same budget as `actions`, but let through when Redis cannot count:
+   * signing out must work whatever is down (on a shared computer, the next person).
+   */
+  signOut: RequestHandler
 }
 
 export function createRateLimits(
@@ -123,6 +134,13 @@ export function createRateLimits(
       limit: deps.limits.actionsPerMinute,
       windowSeconds: 60,
       per: 'person',
+    }),
+    signOut: createRateLimiter(deps, {
+      name: 'actions',
+      limit: deps.limits.actionsPerMinute,
+      windowSeconds: 60,
+      per: 'person',
+      whenStoreFails: 'allow',
     }),
   }
 }

@@ -11,6 +11,7 @@ import { createErrorHandler } from '../../src/web/error-handler.ts'
 import { createRateLimiter } from '../../src/web/rate-limit.ts'
 import { Browser, formValue, type Hop } from './support/browser.ts'
 import { signIn } from './support/login.ts'
+import { followSignInFailure } from './support/sign-in-failure.ts'
 import { memoryLogger, startStack, type TestStack, tokenRequests } from './support/stack.ts'
 
 const LOGIN_LIMIT = 5
@@ -82,11 +83,11 @@ describe('per client address, on sign-in', () => {
       new Browser().request(
         `${stack.appUrl}/auth/callback/demo?code=x&state=${randomBytes(32).toString('base64url')}`,
       )
-    expect((await forged()).status).toBe(400)
-    expect((await forged()).status).toBe(400)
+    expect((await followSignInFailure(await forged())).status).toBe(400)
+    expect((await followSignInFailure(await forged())).status).toBe(400)
     const before = tokenRequests(stack).length
 
-    const hop = await forged()
+    const hop = await followSignInFailure(await forged())
 
     expectRateLimitedPage(hop)
     expect(tokenRequests(stack)).toHaveLength(before)

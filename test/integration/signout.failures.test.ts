@@ -47,7 +47,13 @@ describe('signing out while Redis refuses writes', () => {
     const { browser, csrf } = await signedIn()
     const connection = await storedConnection(stack, browser)
     const before = revocations().length
-    await pauseWrites(6000)
+    // Redis refuses writes from the moment the grant is revoked: the token record and the
+    // session can no longer be deleted.
+    stack.tamper = async (request, real) => {
+      const response = await real()
+      if (request.url.endsWith('/revoke')) await pauseWrites(6000)
+      return response
+    }
     const hop = await browser.request(`${stack.appUrl}/logout`, { form: { _csrf: csrf } })
     expect(hop.status).toBe(303)
     expect(hop.headers.getSetCookie().join('\n')).toMatch(/ci\.sid=;.*Expires=Thu, 01 Jan 1970/)
@@ -106,15 +112,32 @@ describe('a callback whose Redis fails after the code exchange', () => {
   it('when a failure page is reloaded, then it is a plain "sign in again" page: the detail was for one view', async () => {
     const browser = new Browser()
     const callback = new URL(await authorizeAtProvider(browser, stack.appUrl))
-    callback.searchParams.set('state', 'not-the-state')
+    // The provider says the person declined (RFC 6749 §4.1.2.1), for this real sign-in.
+    callback.searchParams.delete('code')
+    callback.searchParams.set('error', 'access_denied')
     const hop = await browser.request(callback.href)
+    expect(hop.location).toMatch(/\/sign-in\/failed\?id=[\w-]{22}$/)
     const first = await followSignInFailure(hop)
-    expect(first.status).toBe(400)
-    expect(first.body).toContain('LOGIN_STATE_UNKNOWN')
+    expect(first.status).toBe(403)
+    expect(first.body).toContain('LOGIN_DECLINED')
     const reloaded = await followSignInFailure(hop)
     expect(reloaded.status).toBe(400)
     expect(reloaded.body).toContain('Please sign in again')
-    expect(reloaded.body).not.toContain('LOGIN_STATE_UNKNOWN')
+    expect(reloaded.body).not.toContain('LOGIN_DECLINED')
+  })
+
+  it('when a forged callback is refused, then its clean URL names only the reason and nothing is stored', async () => {
+    const keysBefore = await stack.redis.keys(`${stack.prefix}signin-failed:*`)
+    const hop = await new Browser().request(
+      `${stack.appUrl}/auth/callback/demo?code=stolen&state=made-up`,
+    )
+    expect(hop.location).toBe(
+      `${stack.appUrl}/sign-in/failed?reason=LOGIN_STATE_UNKNOWN&provider=demo`,
+    )
+    expect(await stack.redis.keys(`${stack.prefix}signin-failed:*`)).toEqual(keysBefore)
+    const page = await followSignInFailure(hop)
+    expect(page.status).toBe(400)
+    expect(page.body).toContain('This sign-in link has expired or was already used.')
   })
 })
 

@@ -48,7 +48,7 @@ export function createAuthRoutes(deps: {
   const { logout, logoutEverywhere, disconnect } = createSignOut(deps)
   const choose = createChooseAccount(deps)
   const failure = createSignInFailure(deps)
-  const { signIn, actions } = deps.limits
+  const { signIn, actions, signOut } = deps.limits
 
   // Every answer here carries a state, a code or a fresh session: never cached.
   router.use(
@@ -69,8 +69,8 @@ export function createAuthRoutes(deps: {
   router.get(failure.path, failure.show)
   router.get('/connections/choose', requireUser, choose.show)
   router.post('/connections/choose', form, requireUser, actions, requireCsrf, choose.answer)
-  router.post('/logout', form, actions, requireCsrf, logout)
-  router.post('/logout/everywhere', form, requireUser, actions, requireCsrf, logoutEverywhere)
+  router.post('/logout', form, signOut, requireCsrf, logout)
+  router.post('/logout/everywhere', form, requireUser, signOut, requireCsrf, logoutEverywhere)
   router.post('/disconnect', form, requireUser, actions, requireCsrf, disconnect)
   // State changes only by POST: a link or an <img> must not sign anyone out.
   router.all(
