@@ -32,7 +32,22 @@ export interface ProviderConfig {
 
 export interface Config {
   appUrl: URL
+  /** Address to listen on: loopback unless all interfaces are asked for (0.0.0.0, ::). */
+  host: string
   port: number
+  /** How long the HTTP server waits for slow clients, and how many it serves at once. */
+  server: {
+    /** A request's headers must have arrived this long after its first byte (slowloris). */
+    headersTimeoutMs: number
+    /** The whole request, body included, must have arrived by then (slow bodies). */
+    requestTimeoutMs: number
+    /** An idle keep-alive connection is closed after this long. */
+    keepAliveTimeoutMs: number
+    /** Requests one keep-alive connection may carry before it is closed. */
+    maxRequestsPerSocket: number
+    /** Connections open at once; more are refused at accept. */
+    maxConnections: number
+  }
   /** Express `trust proxy`: false, a hop count, or a list of addresses/subnets. */
   trustProxy: boolean | number | string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -233,6 +248,16 @@ const databaseUrl = z
     }
   })
 
+/** Express and Node listen on an IP address or a name that resolves to one. */
+const listenHost = z
+  .string()
+  .trim()
+  .default('127.0.0.1')
+  .refine((v) => isIP(v) !== 0 || /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(v), {
+    message:
+      'must be an address to listen on: 127.0.0.1 (the default), ::1, 0.0.0.0 or :: for every interface, or a host name (IPv6 without brackets)',
+  })
+
 /** DATABASE_URL for messages and logs: without the user's password (or any credential). */
 export function describeDatabaseUrl(url: string): string {
   const shown = withoutCredentials(url)
@@ -322,7 +347,23 @@ function providerSchema(envName: string) {
 
 const baseSchema = {
   APP_URL: absoluteUrl().default(new URL('http://localhost:3000')),
+  // Loopback by default: a process meant to sit behind a proxy should not also answer on
+  // every interface by accident. HOST=0.0.0.0 (or ::) in a container.
+  HOST: listenHost,
   PORT: integer(1, 65535, 3000),
+  // Bounds on slow and greedy clients (Node's own defaults let a body trickle in for 300 s
+  // and accept connections without limit). The proxy in front should enforce the same.
+  // Headers must arrive within this many seconds of a request's first byte (slowloris).
+  SERVER_HEADERS_TIMEOUT_SECONDS: integer(1, 300, 10),
+  // The whole request, body included, within this many seconds (a body sent byte by byte).
+  SERVER_REQUEST_TIMEOUT_SECONDS: integer(1, 3600, 30),
+  // An idle keep-alive connection is closed after this many seconds; the proxy's idle
+  // timeout towards the app must be shorter, or it may reuse a connection being closed.
+  SERVER_KEEP_ALIVE_TIMEOUT_SECONDS: integer(1, 600, 5),
+  // Requests one keep-alive connection may carry, so no client holds one forever.
+  SERVER_MAX_REQUESTS_PER_SOCKET: integer(1, 1_000_000, 1000),
+  // Connections open at once; further ones are closed at accept, before any work.
+  SERVER_MAX_CONNECTIONS: integer(1, 1_000_000, 10_000),
   REDIS_URL: z
     .string()
     .trim()
@@ -452,6 +493,18 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
       )
     }
   }
+  const headersTimeout = values.SERVER_HEADERS_TIMEOUT_SECONDS as number | undefined
+  const requestTimeout = values.SERVER_REQUEST_TIMEOUT_SECONDS as number | undefined
+  // Node refuses to start a server whose header deadline is later than its request deadline.
+  if (
+    headersTimeout !== undefined &&
+    requestTimeout !== undefined &&
+    headersTimeout > requestTimeout
+  ) {
+    problems.push(
+      `SERVER_HEADERS_TIMEOUT_SECONDS: must not exceed SERVER_REQUEST_TIMEOUT_SECONDS (${requestTimeout}): the headers are part of the request`,
+    )
+  }
   for (const id of ids) {
     for (const key of [`${providerEnvName(id)}_ISSUER`, `${providerEnvName(id)}_CONTACTS_URL`]) {
       const url = values[key] as URL | undefined
@@ -486,7 +539,15 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
   const secure = appUrl.protocol === 'https:'
   return Object.freeze({
     appUrl,
+    host: base.HOST,
     port: base.PORT,
+    server: {
+      headersTimeoutMs: base.SERVER_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: base.SERVER_REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: base.SERVER_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      maxRequestsPerSocket: base.SERVER_MAX_REQUESTS_PER_SOCKET,
+      maxConnections: base.SERVER_MAX_CONNECTIONS,
+    },
     trustProxy: base.TRUST_PROXY,
     logLevel: base.LOG_LEVEL,
     localHttp,

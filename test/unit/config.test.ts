@@ -93,6 +93,14 @@ describe('a valid environment', () => {
     expect(config.tokens.encryptionKeys).toEqual([KEY_A])
     expect(config.tokens.refreshSkewSeconds).toBe(60)
     expect(config.http.timeoutSeconds).toBe(10)
+    expect(config.host).toBe('127.0.0.1')
+    expect(config.server).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxRequestsPerSocket: 1000,
+      maxConnections: 10_000,
+    })
     expect(Object.isFrozen(config)).toBe(true)
 
     expect(config.providers).toHaveLength(1)
@@ -290,6 +298,73 @@ describe('reporting every problem at once', () => {
   it('when REDIS_URL is not a redis URL, then it is refused', () => {
     const err = configErrorOf(validEnv({ REDIS_URL: 'http://127.0.0.1:6379' }))
     expect(named(err)).toEqual(['REDIS_URL'])
+  })
+})
+
+describe('the HTTP server', () => {
+  it('when HOST and the SERVER_* limits are set, then they replace the defaults (seconds become milliseconds)', () => {
+    const config = loadConfig(
+      validEnv({
+        HOST: '0.0.0.0',
+        SERVER_HEADERS_TIMEOUT_SECONDS: '5',
+        SERVER_REQUEST_TIMEOUT_SECONDS: '60',
+        SERVER_KEEP_ALIVE_TIMEOUT_SECONDS: '75',
+        SERVER_MAX_REQUESTS_PER_SOCKET: '100',
+        SERVER_MAX_CONNECTIONS: '500',
+      }),
+    )
+    expect(config.host).toBe('0.0.0.0')
+    expect(config.server).toEqual({
+      headersTimeoutMs: 5_000,
+      requestTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 75_000,
+      maxRequestsPerSocket: 100,
+      maxConnections: 500,
+    })
+  })
+
+  it('when HOST is an IPv6 address or a host name, then it is accepted as given', () => {
+    for (const host of ['::', '::1', 'localhost', 'app.internal']) {
+      expect(loadConfig(validEnv({ HOST: host })).host).toBe(host)
+    }
+  })
+
+  it('when HOST is not an address to listen on, then it is refused', () => {
+    for (const host of ['[::1]', 'http://0.0.0.0', '0.0.0.0:3000', 'a b']) {
+      const err = configErrorOf(validEnv({ HOST: host }))
+      expect(named(err)).toEqual(['HOST'])
+    }
+  })
+
+  it('when a limit is zero (Node reads 0 as "no limit") or out of range, then it is refused', () => {
+    const err = configErrorOf(
+      validEnv({
+        SERVER_HEADERS_TIMEOUT_SECONDS: '0',
+        SERVER_REQUEST_TIMEOUT_SECONDS: '0',
+        SERVER_KEEP_ALIVE_TIMEOUT_SECONDS: '0',
+        SERVER_MAX_REQUESTS_PER_SOCKET: '0',
+        SERVER_MAX_CONNECTIONS: '10000000',
+      }),
+    )
+    expect(named(err).sort()).toEqual([
+      'SERVER_HEADERS_TIMEOUT_SECONDS',
+      'SERVER_KEEP_ALIVE_TIMEOUT_SECONDS',
+      'SERVER_MAX_CONNECTIONS',
+      'SERVER_MAX_REQUESTS_PER_SOCKET',
+      'SERVER_REQUEST_TIMEOUT_SECONDS',
+    ])
+  })
+
+  it('when the header deadline is later than the request deadline, then it is refused with the other problems', () => {
+    const err = configErrorOf(
+      validEnv({
+        SERVER_HEADERS_TIMEOUT_SECONDS: '60',
+        SERVER_REQUEST_TIMEOUT_SECONDS: '30',
+        SESSION_SECRET: 'too-short',
+      }),
+    )
+    expect(named(err).sort()).toEqual(['SERVER_HEADERS_TIMEOUT_SECONDS', 'SESSION_SECRET'])
+    expect(err.problems.join('\n')).toContain('must not exceed SERVER_REQUEST_TIMEOUT_SECONDS')
   })
 })
 
