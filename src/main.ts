@@ -12,6 +12,7 @@ import { createLogger, type Logger, withoutCredentials } from './log.ts'
 import { createProviders } from './oidc/providers.ts'
 import { createRedis, type Redis } from './redis.ts'
 import { createServices } from './services.ts'
+import { createHttpServer } from './web/http-server.ts'
 
 export interface RunningApp {
   server: Server
@@ -105,12 +106,23 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
 
   const services = createServices({ config, log, redis, db, providers })
   const app = createApp({ config, log, redis, db, providers, services })
-  const server = app.listen(config.port)
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve)
-    server.once('error', reject)
-  })
-  log.info({ url: config.appUrl.origin, port: config.port }, 'contacts importer listening')
+  const server = createHttpServer(app, config.server, log)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve)
+      server.once('error', reject)
+      // Loopback unless HOST asks for more (config.ts).
+      server.listen(config.port, config.host)
+    })
+  } catch (err) {
+    redis.disconnect()
+    await db.close()
+    throw new Error(`Cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`)
+  }
+  log.info(
+    { url: config.appUrl.origin, host: config.host, port: config.port },
+    'contacts importer listening',
+  )
 
   return {
     server,
