@@ -98,11 +98,14 @@ export function readEnv(env: Env = process.env, dir = process.cwd()): Env {
   return { ...fromFile, ...withoutBlanks(env) }
 }
 
+/** localhost, 127.0.0.0/8 or ::1 (bracketed, as in a URL, or not, as in pg's `?host=`). */
 function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase()
   return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    (isIP(hostname) === 4 && hostname.startsWith('127.'))
+    host === 'localhost' ||
+    host === '[::1]' ||
+    host === '::1' ||
+    (isIP(host) === 4 && host.startsWith('127.'))
   )
 }
 const PROVIDER_ID = /^[a-z][a-z0-9_]{0,31}$/
@@ -242,11 +245,41 @@ const databaseUrl = z
       })
       return
     }
-    const sslmode = new URL(value).searchParams.get('sslmode')
-    if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+    const sslmodes = new URL(value).searchParams.getAll('sslmode')
+    if (!sslmodes.every((sslmode) => SSL_MODES.includes(sslmode))) {
       ctx.addIssue({ code: 'custom', message: `sslmode must be one of ${SSL_MODES.join(', ')}` })
     }
   })
+
+/** sslmode values that make pg use TLS and verify the server (pg treats require as verify-full). */
+const VERIFIED_SSL_MODES = ['require', 'verify-ca', 'verify-full']
+
+/**
+ * Whether the database is on this machine: a loopback address or a unix socket (a host
+ * that is a path, given in the host part or as `?host=`, which pg-connection-string
+ * prefers). An empty host is not assumed to be local: pg would then go to PGHOST.
+ */
+function isLocalDatabase(url: string): boolean {
+  const parsed = new URL(url)
+  // pg-connection-string lets the last of repeated query parameters win.
+  let host = parsed.searchParams.getAll('host').at(-1) ?? parsed.hostname
+  try {
+    host = decodeURIComponent(host)
+  } catch {
+    return false
+  }
+  return host.startsWith('/') || isLoopbackHost(host)
+}
+
+function isTlsOrLocalRedis(url: string): boolean {
+  const parsed = new URL(url)
+  return parsed.protocol === 'rediss:' || isLoopbackHost(parsed.hostname)
+}
+
+function isTlsOrLocalDatabase(url: string): boolean {
+  const sslmode = new URL(url).searchParams.getAll('sslmode').at(-1)
+  return (sslmode !== undefined && VERIFIED_SSL_MODES.includes(sslmode)) || isLocalDatabase(url)
+}
 
 /** Express and Node listen on an IP address or a name that resolves to one. */
 const listenHost = z
@@ -368,7 +401,9 @@ const baseSchema = {
     .string()
     .trim()
     .default('redis://127.0.0.1:6379')
-    .refine((v) => /^rediss?:\/\/.+/.test(v), { message: 'must be a redis:// or rediss:// URL' }),
+    .refine((v) => /^rediss?:\/\/.+/.test(v) && URL.canParse(v), {
+      message: 'must be a redis:// or rediss:// URL',
+    }),
   REDIS_KEY_PREFIX: z
     .string()
     .trim()
@@ -491,6 +526,23 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
       problems.push(
         'TRUST_PROXY: APP_URL is https, so the app runs behind a TLS proxy; set TRUST_PROXY to the hop count (e.g. 1) or the proxy address',
       )
+    }
+    // Session ids, pending sign-ins and sealed token records travel to Redis, and who is
+    // connected to what to PostgreSQL: a deployment that protects the browser's link with
+    // TLS must protect those links too (RFC 9700 §2.6), unless they never leave the machine.
+    if (appUrl.protocol === 'https:') {
+      const redisUrl = values.REDIS_URL as string | undefined
+      if (redisUrl !== undefined && !isTlsOrLocalRedis(redisUrl)) {
+        problems.push(
+          'REDIS_URL: APP_URL is https, so Redis must be reached over TLS (rediss://…) unless it is on this machine (localhost, 127.0.0.0/8 or [::1])',
+        )
+      }
+      const databaseUrl = values.DATABASE_URL as string | undefined
+      if (databaseUrl !== undefined && !isTlsOrLocalDatabase(databaseUrl)) {
+        problems.push(
+          `DATABASE_URL: APP_URL is https, so PostgreSQL must be reached over verified TLS: add sslmode=${VERIFIED_SSL_MODES.join(', sslmode=')} (sslmode=verify-full is the clearest), unless it is on this machine (localhost, 127.0.0.0/8, [::1] or a unix socket)`,
+        )
+      }
     }
   }
   const headersTimeout = values.SERVER_HEADERS_TIMEOUT_SECONDS as number | undefined

@@ -547,6 +547,88 @@ describe('transport security', () => {
     expect(named(err)).toEqual(['TRUST_PROXY'])
   })
 
+  it('when APP_URL is https and REDIS_URL is plain redis:// to another machine, then it is refused', () => {
+    for (const url of [
+      'redis://cache.internal:6379',
+      'redis://:pw@10.0.0.7:6379/2',
+      'redis://[fd00::7]',
+    ]) {
+      const err = configErrorOf(httpsEnv({ REDIS_URL: url }))
+      expect(named(err)).toEqual(['REDIS_URL'])
+      expect(err.problems[0]).toContain('rediss://')
+      expect(err.message).not.toContain(':pw@')
+    }
+  })
+
+  it('when APP_URL is https and REDIS_URL is rediss:// or on loopback, then it is accepted', () => {
+    for (const url of [
+      'rediss://cache.internal:6380',
+      'redis://127.0.0.1:6379',
+      'redis://127.10.0.3:6379',
+      'redis://localhost:6379',
+      'redis://LOCALHOST',
+      'redis://[::1]:6379',
+    ]) {
+      expect(loadConfig(httpsEnv({ REDIS_URL: url })).redis.url).toBe(url)
+    }
+  })
+
+  it('when APP_URL is https and DATABASE_URL to another machine lacks a verifying sslmode, then it is refused', () => {
+    for (const url of [
+      'postgres://importer:pw@db.internal/contacts',
+      'postgres://importer:pw@db.internal/contacts?sslmode=disable',
+      'postgres://importer:pw@db.internal/contacts?sslmode=allow',
+      'postgres://importer:pw@db.internal/contacts?sslmode=prefer',
+      'postgres://importer:pw@db.internal/contacts?sslmode=no-verify',
+      // pg takes the last of repeated parameters.
+      'postgres://importer:pw@db.internal/contacts?sslmode=verify-full&sslmode=disable',
+      // A loopback name in the URL does not help when ?host= sends pg elsewhere.
+      'postgres://importer:pw@localhost/contacts?host=db.internal',
+      'postgres://importer:pw@127.0.0.1.nip.io/contacts',
+    ]) {
+      const err = configErrorOf(httpsEnv({ DATABASE_URL: url }))
+      expect(named(err), url).toEqual(['DATABASE_URL'])
+      expect(err.problems[0]).toContain('sslmode=verify-full')
+      expect(err.message).not.toContain('pw')
+    }
+  })
+
+  it('when APP_URL is https and DATABASE_URL verifies TLS, or stays on this machine, then it is accepted', () => {
+    for (const url of [
+      'postgres://importer:pw@db.internal/contacts?sslmode=require',
+      'postgres://importer:pw@db.internal/contacts?sslmode=verify-ca',
+      'postgresql://importer:pw@db.internal:5432/contacts?sslmode=verify-full',
+      'postgres://importer:pw@127.0.0.1:5432/contacts',
+      'postgres://importer:pw@localhost/contacts?sslmode=disable',
+      'postgres://importer:pw@[::1]:5432/contacts',
+      'postgres://importer@%2Fvar%2Frun%2Fpostgresql/contacts',
+      'postgres://importer@ignored/contacts?host=/var/run/postgresql',
+    ]) {
+      expect(loadConfig(httpsEnv({ DATABASE_URL: url })).database.url, url).toBe(url)
+    }
+  })
+
+  it('when APP_URL is http on localhost, then Redis and PostgreSQL may be plain (the demo and tests)', () => {
+    const config = loadConfig(
+      validEnv({
+        REDIS_URL: 'redis://cache.internal:6379',
+        DATABASE_URL: 'postgres://importer:pw@db.internal/contacts',
+      }),
+    )
+    expect(config.redis.url).toBe('redis://cache.internal:6379')
+  })
+
+  it('when APP_URL is https and both links are plain, then both are listed with the other problems', () => {
+    const err = configErrorOf(
+      httpsEnv({
+        REDIS_URL: 'redis://cache.internal:6379',
+        DATABASE_URL: 'postgres://importer:pw@db.internal/contacts',
+        SESSION_SECRET: 'too-short',
+      }),
+    )
+    expect(named(err).sort()).toEqual(['DATABASE_URL', 'REDIS_URL', 'SESSION_SECRET'])
+  })
+
   it('when APP_URL has a path, then it is refused', () => {
     for (const appUrl of ['https://example.com/contacts', 'http://localhost:3000/app/']) {
       const err = configErrorOf(httpsEnv({ APP_URL: appUrl }))
