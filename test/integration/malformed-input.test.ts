@@ -342,6 +342,27 @@ function commonInputs(route: Route): BadInput[] {
       byServer: 'text',
       request: (r, c) => ({ ...request(r, c), rawLines: ['no colon here'] }),
     },
+    // Request line
+    {
+      name: 'an absolute-form target naming another host',
+      status: normal,
+      request: (r, c) => ({
+        ...request(r, c),
+        target: `http://evil.example${request(r, c).target}`,
+      }),
+    },
+    {
+      name: 'a method HTTP does not have',
+      status: 400,
+      byServer: 'text',
+      request: (r, c) => request(r, c, { method: 'FOO' }),
+    },
+    {
+      name: 'a request line with two spaces',
+      status: 400,
+      byServer: 'text',
+      request: (r, c) => ({ ...request(r, c), target: `${r.path}  x` }),
+    },
     // Paths
     {
       name: 'a 4,000-character path',
