@@ -1,10 +1,11 @@
 // Requests that Node's HTTP parser refuses before Express ever sees them: a header block
-// over the 16 kB limit, no Host header, Content-Length together with Transfer-Encoding
-// (request smuggling), a broken chunk, a header or request deadline that passed. Node's
-// own answer has no body at all; this one says what happened in one line of text, so a
-// person with too many cookies sees more than a blank page. It never shows the parser's
-// message (it quotes the request), and it is logged at debug only: a client's mistake or a
-// probe, not a fault of ours.
+// over the 16 kB limit, Content-Length together with Transfer-Encoding (request
+// smuggling), a broken chunk or request line, a header or request deadline that passed.
+// Node's own answer has no body at all; this one says what happened in one line of text,
+// so a person with too many cookies sees more than a blank page. It never shows the
+// parser's message (it quotes the request), and it is logged at debug only: a client's
+// mistake or a probe, not a fault of ours. (A request without Host is refused by Node's
+// server itself, with a bare 400, and never reaches this handler.)
 import type { Duplex } from 'node:stream'
 import type { Logger } from '../log.ts'
 
