@@ -79,6 +79,8 @@ async function main() {
 
   const config = loadConfig({
     APP_URL,
+    // Said here, not only by default: the demo's passwords are public, so loopback only.
+    HOST: '127.0.0.1',
     PORT: String(APP_PORT),
     REDIS_URL: redis.url,
     DATABASE_URL: database.url,

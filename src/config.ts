@@ -32,7 +32,22 @@ export interface ProviderConfig {
 
 export interface Config {
   appUrl: URL
+  /** Address to listen on: loopback unless all interfaces are asked for (0.0.0.0, ::). */
+  host: string
   port: number
+  /** How long the HTTP server waits for slow clients, and how many it serves at once. */
+  server: {
+    /** A request's headers must have arrived this long after its first byte (slowloris). */
+    headersTimeoutMs: number
+    /** The whole request, body included, must have arrived by then (slow bodies). */
+    requestTimeoutMs: number
+    /** An idle keep-alive connection is closed after this long. */
+    keepAliveTimeoutMs: number
+    /** Requests one keep-alive connection may carry before it is closed. */
+    maxRequestsPerSocket: number
+    /** Connections open at once; more are refused at accept. */
+    maxConnections: number
+  }
   /** Express `trust proxy`: false, a hop count, or a list of addresses/subnets. */
   trustProxy: boolean | number | string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -93,11 +108,14 @@ export function readEnv(env: Env = process.env, dir = process.cwd()): Env {
   return { ...fromFile, ...withoutBlanks(env) }
 }
 
+/** localhost, 127.0.0.0/8 or ::1 (bracketed, as in a URL, or not, as in pg's `?host=`). */
 function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase()
   return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    (isIP(hostname) === 4 && hostname.startsWith('127.'))
+    host === 'localhost' ||
+    host === '[::1]' ||
+    host === '::1' ||
+    (isIP(host) === 4 && host.startsWith('127.'))
   )
 }
 const PROVIDER_ID = /^[a-z][a-z0-9_]{0,31}$/
@@ -237,10 +255,50 @@ const databaseUrl = z
       })
       return
     }
-    const sslmode = new URL(value).searchParams.get('sslmode')
-    if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+    const sslmodes = new URL(value).searchParams.getAll('sslmode')
+    if (!sslmodes.every((sslmode) => SSL_MODES.includes(sslmode))) {
       ctx.addIssue({ code: 'custom', message: `sslmode must be one of ${SSL_MODES.join(', ')}` })
     }
+  })
+
+/** sslmode values that make pg use TLS and verify the server (pg treats require as verify-full). */
+const VERIFIED_SSL_MODES = ['require', 'verify-ca', 'verify-full']
+
+/**
+ * Whether the database is on this machine: a loopback address or a unix socket (a host
+ * that is a path, given in the host part or as `?host=`, which pg-connection-string
+ * prefers). An empty host is not assumed to be local: pg would then go to PGHOST.
+ */
+function isLocalDatabase(url: string): boolean {
+  const parsed = new URL(url)
+  // pg-connection-string lets the last of repeated query parameters win.
+  let host = parsed.searchParams.getAll('host').at(-1) ?? parsed.hostname
+  try {
+    host = decodeURIComponent(host)
+  } catch {
+    return false
+  }
+  return host.startsWith('/') || isLoopbackHost(host)
+}
+
+function isTlsOrLocalRedis(url: string): boolean {
+  const parsed = new URL(url)
+  return parsed.protocol === 'rediss:' || isLoopbackHost(parsed.hostname)
+}
+
+function isTlsOrLocalDatabase(url: string): boolean {
+  const sslmode = new URL(url).searchParams.getAll('sslmode').at(-1)
+  return (sslmode !== undefined && VERIFIED_SSL_MODES.includes(sslmode)) || isLocalDatabase(url)
+}
+
+/** Express and Node listen on an IP address or a name that resolves to one. */
+const listenHost = z
+  .string()
+  .trim()
+  .default('127.0.0.1')
+  .refine((v) => isIP(v) !== 0 || /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(v), {
+    message:
+      'must be an address to listen on: 127.0.0.1 (the default), ::1, 0.0.0.0 or :: for every interface, or a host name (IPv6 without brackets)',
   })
 
 /** DATABASE_URL for messages and logs: without the user's password (or any credential). */
@@ -332,12 +390,30 @@ function providerSchema(envName: string) {
 
 const baseSchema = {
   APP_URL: absoluteUrl().default(new URL('http://localhost:3000')),
+  // Loopback by default: a process meant to sit behind a proxy should not also answer on
+  // every interface by accident. HOST=0.0.0.0 (or ::) in a container.
+  HOST: listenHost,
   PORT: integer(1, 65535, 3000),
+  // Bounds on slow and greedy clients (Node's own defaults let a body trickle in for 300 s
+  // and accept connections without limit). The proxy in front should enforce the same.
+  // Headers must arrive within this many seconds of a request's first byte (slowloris).
+  SERVER_HEADERS_TIMEOUT_SECONDS: integer(1, 300, 10),
+  // The whole request, body included, within this many seconds (a body sent byte by byte).
+  SERVER_REQUEST_TIMEOUT_SECONDS: integer(1, 3600, 30),
+  // An idle keep-alive connection is closed after this many seconds; the proxy's idle
+  // timeout towards the app must be shorter, or it may reuse a connection being closed.
+  SERVER_KEEP_ALIVE_TIMEOUT_SECONDS: integer(1, 600, 5),
+  // Requests one keep-alive connection may carry, so no client holds one forever.
+  SERVER_MAX_REQUESTS_PER_SOCKET: integer(1, 1_000_000, 1000),
+  // Connections open at once; further ones are closed at accept, before any work.
+  SERVER_MAX_CONNECTIONS: integer(1, 1_000_000, 10_000),
   REDIS_URL: z
     .string()
     .trim()
     .default('redis://127.0.0.1:6379')
-    .refine((v) => /^rediss?:\/\/.+/.test(v), { message: 'must be a redis:// or rediss:// URL' }),
+    .refine((v) => /^rediss?:\/\/.+/.test(v) && URL.canParse(v), {
+      message: 'must be a redis:// or rediss:// URL',
+    }),
   REDIS_KEY_PREFIX: z
     .string()
     .trim()
@@ -470,6 +546,35 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
         'TRUST_PROXY: APP_URL is https, so the app runs behind a TLS proxy; set TRUST_PROXY to the hop count (e.g. 1) or the proxy address',
       )
     }
+    // Session ids, pending sign-ins and sealed token records travel to Redis, and who is
+    // connected to what to PostgreSQL: a deployment that protects the browser's link with
+    // TLS must protect those links too (RFC 9700 §2.6), unless they never leave the machine.
+    if (appUrl.protocol === 'https:') {
+      const redisUrl = values.REDIS_URL as string | undefined
+      if (redisUrl !== undefined && !isTlsOrLocalRedis(redisUrl)) {
+        problems.push(
+          'REDIS_URL: APP_URL is https, so Redis must be reached over TLS (rediss://…) unless it is on this machine (localhost, 127.0.0.0/8 or [::1])',
+        )
+      }
+      const databaseUrl = values.DATABASE_URL as string | undefined
+      if (databaseUrl !== undefined && !isTlsOrLocalDatabase(databaseUrl)) {
+        problems.push(
+          `DATABASE_URL: APP_URL is https, so PostgreSQL must be reached over verified TLS: add sslmode=${VERIFIED_SSL_MODES.join(', sslmode=')} (sslmode=verify-full is the clearest), unless it is on this machine (localhost, 127.0.0.0/8, [::1] or a unix socket)`,
+        )
+      }
+    }
+  }
+  const headersTimeout = values.SERVER_HEADERS_TIMEOUT_SECONDS as number | undefined
+  const requestTimeout = values.SERVER_REQUEST_TIMEOUT_SECONDS as number | undefined
+  // Node refuses to start a server whose header deadline is later than its request deadline.
+  if (
+    headersTimeout !== undefined &&
+    requestTimeout !== undefined &&
+    headersTimeout > requestTimeout
+  ) {
+    problems.push(
+      `SERVER_HEADERS_TIMEOUT_SECONDS: must not exceed SERVER_REQUEST_TIMEOUT_SECONDS (${requestTimeout}): the headers are part of the request`,
+    )
   }
   for (const id of ids) {
     for (const key of [`${providerEnvName(id)}_ISSUER`, `${providerEnvName(id)}_CONTACTS_URL`]) {
@@ -505,7 +610,15 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
   const secure = appUrl.protocol === 'https:'
   return Object.freeze({
     appUrl,
+    host: base.HOST,
     port: base.PORT,
+    server: {
+      headersTimeoutMs: base.SERVER_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: base.SERVER_REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: base.SERVER_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      maxRequestsPerSocket: base.SERVER_MAX_REQUESTS_PER_SOCKET,
+      maxConnections: base.SERVER_MAX_CONNECTIONS,
+    },
     trustProxy: base.TRUST_PROXY,
     logLevel: base.LOG_LEVEL,
     localHttp,

@@ -10,6 +10,7 @@ import { exitOnSignals } from './exit-on-signals.ts'
 import { createLogger, type Logger } from './log.ts'
 import type { Redis } from './redis.ts'
 import { createRuntime } from './runtime.ts'
+import { createHttpServer } from './web/http-server.ts'
 
 export interface RunningApp {
   server: Server
@@ -28,17 +29,22 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const runtime = await createRuntime(config, log)
   const { redis, db, providers, services } = runtime
   const app = createApp({ config, log, redis, db, providers, services })
-  const server = app.listen(config.port)
+  const server = createHttpServer(app, config.server, log)
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve)
       server.once('error', reject)
+      // Loopback unless HOST asks for more (config.ts).
+      server.listen(config.port, config.host)
     })
   } catch (err) {
     await runtime.close()
-    throw err
+    throw new Error(`Cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`)
   }
-  log.info({ url: config.appUrl.origin, port: config.port }, 'contacts importer listening')
+  log.info(
+    { url: config.appUrl.origin, host: config.host, port: config.port },
+    'contacts importer listening',
+  )
 
   return {
     server,

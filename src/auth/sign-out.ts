@@ -5,6 +5,7 @@
 // still signed in and one "Allow" away from these contacts. POST /disconnect ends one
 // connection and keeps the person signed in (and their imported data).
 import type { Request, Response } from 'express'
+import { AppError, ErrorCode } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { ProviderClient } from '../oidc/provider-client.ts'
 import type { Connections } from '../people/connections.ts'
@@ -124,6 +125,12 @@ export function createSignOut(deps: SignOutDeps) {
   async function disconnect(req: Request, res: Response) {
     const personId = req.session.personId as string
     const wanted: unknown = req.body?.connection
+    // Two values are not "no choice": never fall back to disconnecting the only connection.
+    if (wanted !== undefined && typeof wanted !== 'string') {
+      throw new AppError(ErrorCode.BAD_REQUEST, 'Name one connection to disconnect.', {
+        status: 400,
+      })
+    }
     const connections = (await deps.people.connections(personId)).filter(
       (c) => c.status !== 'disconnected',
     )

@@ -228,7 +228,10 @@ export function createProviderClient(
       try {
         await client.tokenRevocation(config, token, { token_type_hint: hint })
       } catch (err) {
-        throw fail(err, 'revocation')
+        // Translated but not logged: only the caller knows whether a refusal is expected
+        // (a JWT access token is refused with unsupported_token_type on every sign-out) or
+        // something an operator must hear about.
+        throw translateOidcError(err, 'revocation', settings.id)
       }
     },
 

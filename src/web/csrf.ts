@@ -3,7 +3,11 @@
 // stops most cross-site POSTs; this covers old browsers and same-site attackers
 // (oauth-client-security.md A11). Hand-written because it is this small and needs no
 // second cookie, unlike double-submit libraries.
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+// The comparison is of SHA-256 digests, never of the raw strings: timingSafeEqual throws
+// on buffers of different byte lengths, and a submitted value with a multibyte character
+// can have the token's length in characters but not in bytes (that was a 500). Digests
+// always have the same length, and comparing them leaks nothing about the token.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { NextFunction, Request, Response } from 'express'
 import { AppError, ErrorCode } from '../errors.ts'
 
@@ -12,14 +16,15 @@ export function csrfTokenFor(req: Request): string {
   return req.session.csrfToken
 }
 
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest()
+
 export function requireCsrf(req: Request, _res: Response, next: NextFunction) {
   const expected = req.session?.csrfToken
   const given: unknown = req.body?._csrf
   const ok =
     typeof expected === 'string' &&
     typeof given === 'string' &&
-    given.length === expected.length &&
-    timingSafeEqual(Buffer.from(given), Buffer.from(expected))
+    timingSafeEqual(digest(given), digest(expected))
   if (ok) {
     next()
     return

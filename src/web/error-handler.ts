@@ -3,6 +3,7 @@
 // AppErrors that are marked exposable show their message; everything else is a generic
 // 500 page, never a stack trace or an upstream body.
 import type { NextFunction, Request, Response } from 'express'
+import * as client from 'openid-client'
 import { safeReturnTo } from '../auth/return-to.ts'
 import { isDatabaseUnavailable } from '../db/database.ts'
 import { AppError, ErrorCode, storeUnavailable } from '../errors.ts'
@@ -10,18 +11,52 @@ import { type Logger, redactUrl } from '../log.ts'
 import { isRedisUnavailable } from '../redis.ts'
 import { type ErrorAction, toPublicError } from './public-error.ts'
 
+/** What a request that could not be read is told, by its status. */
+const UNREADABLE: Record<number, string> = {
+  413: 'The request was too large.',
+  415: 'The request was sent in a form this page does not accept.',
+}
+
+/**
+ * The client's mistakes, as the libraries under us report them: http-errors from
+ * body-parser and serve-static (a 4xx `status` or `statusCode`, with or without `expose`),
+ * and the router's URIError for a path parameter that is not valid percent-encoding (it
+ * carries status 400 but no `expose`). Every URIError comes from decoding something the
+ * request carried. openid-client's errors also carry the provider's HTTP status; they are
+ * translated where they are thrown, so one arriving here untranslated is our fault, not the
+ * client's, and stays a 500.
+ */
+function clientErrorStatus(err: unknown): number | undefined {
+  if (err instanceof URIError) return 400
+  if (!(err instanceof Error) || isUpstreamError(err)) return undefined
+  const { status, statusCode } = err as { status?: unknown; statusCode?: unknown }
+  const value = typeof status === 'number' ? status : statusCode
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value < 500
+    ? value
+    : undefined
+}
+
+function isUpstreamError(err: Error): boolean {
+  return (
+    err instanceof client.ResponseBodyError ||
+    err instanceof client.WWWAuthenticateChallengeError ||
+    err instanceof client.AuthorizationResponseError
+  )
+}
+
 export function normalize(err: unknown): unknown {
   if (err instanceof AppError) return err
   if (isRedisUnavailable(err) || isDatabaseUnavailable(err)) return storeUnavailable(err)
-  // body-parser and friends mark client mistakes with http-errors: a 4xx status and
-  // expose = true. (Upstream errors with a status, such as openid-client's, are not ours to
-  // blame on the client; they are translated where they are thrown.)
-  const { status, expose } = (err ?? {}) as { status?: unknown; expose?: unknown }
-  if (expose === true && typeof status === 'number' && status >= 400 && status < 500) {
-    return new AppError(ErrorCode.BAD_REQUEST, 'The request could not be read.', {
-      status,
-      cause: err,
-    })
+  const status = clientErrorStatus(err)
+  if (status !== undefined) {
+    return new AppError(
+      ErrorCode.BAD_REQUEST,
+      UNREADABLE[status] ?? 'The request could not be read.',
+      {
+        status,
+        cause: err,
+      },
+    )
   }
   return err
 }

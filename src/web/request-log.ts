@@ -1,4 +1,7 @@
-// One log line per request, with a request id, and with codes and states cut out of URLs.
+// One log line per request: a request id, who asked (the client address as TRUST_PROXY
+// resolves it, and the person when signed in), what (method, the matched route pattern and
+// the URL with codes and states cut out), the status and the duration. Never a token, a
+// code, a state or a cookie: the URL goes through redactUrl, and no header is logged.
 import { randomUUID } from 'node:crypto'
 import type { NextFunction, Request, Response } from 'express'
 import { type Logger, redactUrl } from '../log.ts'
@@ -7,6 +10,15 @@ declare module 'express-serve-static-core' {
   interface Request {
     id: string
   }
+}
+
+/** The pattern of the route that answered (`/auth/callback/:provider`), when one did. */
+function routeOf(req: Request): string | undefined {
+  const path: unknown = (req.route as { path?: unknown } | undefined)?.path
+  if (typeof path === 'string') return path
+  // A route declared for several paths at once: the one asked for, else all of them.
+  if (Array.isArray(path)) return path.find((p) => p === req.path) ?? path.join('|')
+  return undefined
 }
 
 export function requestLog(log: Logger) {
@@ -19,7 +31,11 @@ export function requestLog(log: Logger) {
       log[level](
         {
           reqId: req.id,
+          ip: req.ip,
+          // After sign-out the session is gone: the person who asked is still known here.
+          personId: req.session?.personId ?? res.locals.person?.id,
           method: req.method,
+          route: routeOf(req),
           url: redactUrl(req.originalUrl),
           status: res.statusCode,
           ms: Math.round(ms),

@@ -97,6 +97,14 @@ describe('a valid environment', () => {
     expect(config.tokens.encryptionKeys).toEqual([KEY_A])
     expect(config.tokens.refreshSkewSeconds).toBe(60)
     expect(config.http.timeoutSeconds).toBe(10)
+    expect(config.host).toBe('127.0.0.1')
+    expect(config.server).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxRequestsPerSocket: 1000,
+      maxConnections: 10_000,
+    })
     expect(Object.isFrozen(config)).toBe(true)
 
     expect(config.providers).toHaveLength(1)
@@ -334,6 +342,73 @@ describe('reporting every problem at once', () => {
   })
 })
 
+describe('the HTTP server', () => {
+  it('when HOST and the SERVER_* limits are set, then they replace the defaults (seconds become milliseconds)', () => {
+    const config = loadConfig(
+      validEnv({
+        HOST: '0.0.0.0',
+        SERVER_HEADERS_TIMEOUT_SECONDS: '5',
+        SERVER_REQUEST_TIMEOUT_SECONDS: '60',
+        SERVER_KEEP_ALIVE_TIMEOUT_SECONDS: '75',
+        SERVER_MAX_REQUESTS_PER_SOCKET: '100',
+        SERVER_MAX_CONNECTIONS: '500',
+      }),
+    )
+    expect(config.host).toBe('0.0.0.0')
+    expect(config.server).toEqual({
+      headersTimeoutMs: 5_000,
+      requestTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 75_000,
+      maxRequestsPerSocket: 100,
+      maxConnections: 500,
+    })
+  })
+
+  it('when HOST is an IPv6 address or a host name, then it is accepted as given', () => {
+    for (const host of ['::', '::1', 'localhost', 'app.internal']) {
+      expect(loadConfig(validEnv({ HOST: host })).host).toBe(host)
+    }
+  })
+
+  it('when HOST is not an address to listen on, then it is refused', () => {
+    for (const host of ['[::1]', 'http://0.0.0.0', '0.0.0.0:3000', 'a b']) {
+      const err = configErrorOf(validEnv({ HOST: host }))
+      expect(named(err)).toEqual(['HOST'])
+    }
+  })
+
+  it('when a limit is zero (Node reads 0 as "no limit") or out of range, then it is refused', () => {
+    const err = configErrorOf(
+      validEnv({
+        SERVER_HEADERS_TIMEOUT_SECONDS: '0',
+        SERVER_REQUEST_TIMEOUT_SECONDS: '0',
+        SERVER_KEEP_ALIVE_TIMEOUT_SECONDS: '0',
+        SERVER_MAX_REQUESTS_PER_SOCKET: '0',
+        SERVER_MAX_CONNECTIONS: '10000000',
+      }),
+    )
+    expect(named(err).sort()).toEqual([
+      'SERVER_HEADERS_TIMEOUT_SECONDS',
+      'SERVER_KEEP_ALIVE_TIMEOUT_SECONDS',
+      'SERVER_MAX_CONNECTIONS',
+      'SERVER_MAX_REQUESTS_PER_SOCKET',
+      'SERVER_REQUEST_TIMEOUT_SECONDS',
+    ])
+  })
+
+  it('when the header deadline is later than the request deadline, then it is refused with the other problems', () => {
+    const err = configErrorOf(
+      validEnv({
+        SERVER_HEADERS_TIMEOUT_SECONDS: '60',
+        SERVER_REQUEST_TIMEOUT_SECONDS: '30',
+        SESSION_SECRET: 'too-short',
+      }),
+    )
+    expect(named(err).sort()).toEqual(['SERVER_HEADERS_TIMEOUT_SECONDS', 'SESSION_SECRET'])
+    expect(err.problems.join('\n')).toContain('must not exceed SERVER_REQUEST_TIMEOUT_SECONDS')
+  })
+})
+
 describe('the database', () => {
   it('when DATABASE_URL is postgres:// or postgresql://, then it is kept as given (sslmode included)', () => {
     for (const url of [
@@ -511,6 +586,88 @@ describe('transport security', () => {
   it('when APP_URL is https and TRUST_PROXY is not set, then it is refused', () => {
     const err = configErrorOf(httpsEnv({ TRUST_PROXY: undefined }))
     expect(named(err)).toEqual(['TRUST_PROXY'])
+  })
+
+  it('when APP_URL is https and REDIS_URL is plain redis:// to another machine, then it is refused', () => {
+    for (const url of [
+      'redis://cache.internal:6379',
+      'redis://:pw@10.0.0.7:6379/2',
+      'redis://[fd00::7]',
+    ]) {
+      const err = configErrorOf(httpsEnv({ REDIS_URL: url }))
+      expect(named(err)).toEqual(['REDIS_URL'])
+      expect(err.problems[0]).toContain('rediss://')
+      expect(err.message).not.toContain(':pw@')
+    }
+  })
+
+  it('when APP_URL is https and REDIS_URL is rediss:// or on loopback, then it is accepted', () => {
+    for (const url of [
+      'rediss://cache.internal:6380',
+      'redis://127.0.0.1:6379',
+      'redis://127.10.0.3:6379',
+      'redis://localhost:6379',
+      'redis://LOCALHOST',
+      'redis://[::1]:6379',
+    ]) {
+      expect(loadConfig(httpsEnv({ REDIS_URL: url })).redis.url).toBe(url)
+    }
+  })
+
+  it('when APP_URL is https and DATABASE_URL to another machine lacks a verifying sslmode, then it is refused', () => {
+    for (const url of [
+      'postgres://importer:pw@db.internal/contacts',
+      'postgres://importer:pw@db.internal/contacts?sslmode=disable',
+      'postgres://importer:pw@db.internal/contacts?sslmode=allow',
+      'postgres://importer:pw@db.internal/contacts?sslmode=prefer',
+      'postgres://importer:pw@db.internal/contacts?sslmode=no-verify',
+      // pg takes the last of repeated parameters.
+      'postgres://importer:pw@db.internal/contacts?sslmode=verify-full&sslmode=disable',
+      // A loopback name in the URL does not help when ?host= sends pg elsewhere.
+      'postgres://importer:pw@localhost/contacts?host=db.internal',
+      'postgres://importer:pw@127.0.0.1.nip.io/contacts',
+    ]) {
+      const err = configErrorOf(httpsEnv({ DATABASE_URL: url }))
+      expect(named(err), url).toEqual(['DATABASE_URL'])
+      expect(err.problems[0]).toContain('sslmode=verify-full')
+      expect(err.message).not.toContain('pw')
+    }
+  })
+
+  it('when APP_URL is https and DATABASE_URL verifies TLS, or stays on this machine, then it is accepted', () => {
+    for (const url of [
+      'postgres://importer:pw@db.internal/contacts?sslmode=require',
+      'postgres://importer:pw@db.internal/contacts?sslmode=verify-ca',
+      'postgresql://importer:pw@db.internal:5432/contacts?sslmode=verify-full',
+      'postgres://importer:pw@127.0.0.1:5432/contacts',
+      'postgres://importer:pw@localhost/contacts?sslmode=disable',
+      'postgres://importer:pw@[::1]:5432/contacts',
+      'postgres://importer@%2Fvar%2Frun%2Fpostgresql/contacts',
+      'postgres://importer@ignored/contacts?host=/var/run/postgresql',
+    ]) {
+      expect(loadConfig(httpsEnv({ DATABASE_URL: url })).database.url, url).toBe(url)
+    }
+  })
+
+  it('when APP_URL is http on localhost, then Redis and PostgreSQL may be plain (the demo and tests)', () => {
+    const config = loadConfig(
+      validEnv({
+        REDIS_URL: 'redis://cache.internal:6379',
+        DATABASE_URL: 'postgres://importer:pw@db.internal/contacts',
+      }),
+    )
+    expect(config.redis.url).toBe('redis://cache.internal:6379')
+  })
+
+  it('when APP_URL is https and both links are plain, then both are listed with the other problems', () => {
+    const err = configErrorOf(
+      httpsEnv({
+        REDIS_URL: 'redis://cache.internal:6379',
+        DATABASE_URL: 'postgres://importer:pw@db.internal/contacts',
+        SESSION_SECRET: 'too-short',
+      }),
+    )
+    expect(named(err).sort()).toEqual(['DATABASE_URL', 'REDIS_URL', 'SESSION_SECRET'])
   })
 
   it('when APP_URL has a path, then it is refused', () => {

@@ -44,6 +44,11 @@ function noticeOf(query: Record<string, unknown>): string | undefined {
 /** The connection /resource reads: the one asked for, else the latest active one. */
 function chosenConnection(connections: Connection[], wanted: unknown): Connection | undefined {
   if (typeof wanted === 'string') return connections.find((c) => c.id === wanted)
+  // `?connection=a&connection=b` is an array: asking for two is not asking for none, so
+  // it is refused rather than quietly answered with the default.
+  if (wanted !== undefined) {
+    throw new AppError(ErrorCode.BAD_REQUEST, 'Name one connection to read.', { status: 400 })
+  }
   return connections.findLast((c) => c.status === 'active') ?? connections.at(-1)
 }
 

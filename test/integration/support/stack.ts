@@ -22,6 +22,7 @@ import type { ProviderClient } from '../../../src/oidc/provider-client.ts'
 import { createProviders } from '../../../src/oidc/providers.ts'
 import { createRedis, type Redis } from '../../../src/redis.ts'
 import { createServices, type Services } from '../../../src/services.ts'
+import { answerClientError } from '../../../src/web/client-error.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
 
 export interface OutgoingRequest {
@@ -190,6 +191,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       refreshLeaseMs: options.refreshLeaseMs,
     })
     server.on('request', createApp({ config, log, redis, db, providers, services }))
+    server.on('clientError', answerClientError(log))
     const address = server.address()
     const port = typeof address === 'object' && address ? address.port : 0
     stack.apps.push({
