@@ -544,8 +544,10 @@ const ROUTES: Array<{ route: Route; inputs: BadInput[] }> = [
     route: {
       path: '/auth/callback/demo',
       method: 'GET',
-      normal: 400,
-      anonymous: 400,
+      // A refused callback answers 303 to a clean failure URL (RFC 9700 §4.3), never a page
+      // at the URL that carries the code and state.
+      normal: 303,
+      anonymous: 303,
       badPath: 404,
     },
     inputs: [
@@ -561,37 +563,37 @@ const ROUTES: Array<{ route: Route; inputs: BadInput[] }> = [
       },
       {
         name: 'a provider with a NUL byte',
-        status: 404,
+        status: 303,
         request: (r, c) => request(r, c, { path: '/auth/callback/demo%00' }),
       },
       {
         name: 'a 4,000-character provider',
-        status: 404,
+        status: 303,
         request: (r, c) => request(r, c, { path: `/auth/callback/${'a'.repeat(4000)}` }),
       },
       {
         name: 'state twice',
-        status: 400,
+        status: 303,
         request: (r, c) => request(r, c, { query: '?code=x&state=a&state=b' }),
       },
       {
         name: 'a bracketed state',
-        status: 400,
+        status: 303,
         request: (r, c) => request(r, c, { query: '?code=x&state[a]=b' }),
       },
       {
         name: 'a 6 kB state',
-        status: 400,
+        status: 303,
         request: (r, c) => request(r, c, { query: `?code=x&state=${kB(6)}` }),
       },
       {
         name: 'code and state with broken percent-encoding',
-        status: 400,
+        status: 303,
         request: (r, c) => request(r, c, { query: '?code=%E0%A4%A&state=%&iss=%' }),
       },
       {
         name: 'an error answer with markup',
-        status: 400,
+        status: 303,
         request: (r, c) =>
           request(r, c, { query: '?error=%3Cscript%3E&error_description=%E0%A4%A&state=x' }),
       },
@@ -773,6 +775,9 @@ describe.each(ROUTES)('$route.method $route.path', ({ route, inputs }) => {
       expect(answer.status, answer.body.slice(0, 300)).toBe(input.status)
       expect(answer.status).toBeLessThan(500)
       expectNoInternals(answer)
+      if (answer.status === 303 && route.path.startsWith('/auth/callback/')) {
+        expect(answer.headers.location).toMatch(/^\/sign-in\/failed\?(reason|id)=/)
+      }
       if (answer.status >= 400) {
         const accept =
           typeof raw === 'string' ? '' : (raw.headers.find(([n]) => n === 'Accept')?.[1] ?? '')
