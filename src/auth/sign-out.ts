@@ -131,17 +131,29 @@ export function createSignOut(deps: SignOutDeps) {
         status: 400,
       })
     }
-    const connections = (await deps.people.connections(personId)).filter(
-      (c) => c.status !== 'disconnected',
-    )
+    const all = await deps.people.connections(personId)
+    const open = all.filter((c) => c.status !== 'disconnected')
     // Without a choice, the only connection there is (the form names one when there are more).
     const connection =
       typeof wanted === 'string'
-        ? connections.find((c) => c.id === wanted)
-        : connections.length === 1
-          ? connections[0]
+        ? all.find((c) => c.id === wanted)
+        : open.length <= 1
+          ? open[0]
           : undefined
-    const outcomes = connection ? [await deps.connections.disconnect(connection)] : []
+    if (typeof wanted === 'string' && !connection) {
+      // Not one of this person's: nothing to do, and nothing to pretend was done.
+      throw new AppError(ErrorCode.NOT_FOUND, 'There is no such connection.', { status: 404 })
+    }
+    if (wanted === undefined && open.length > 1) {
+      throw new AppError(ErrorCode.BAD_REQUEST, 'Name one connection to disconnect.', {
+        status: 400,
+      })
+    }
+    // Already disconnected (a second click): done, idempotently.
+    const outcomes =
+      connection && connection.status !== 'disconnected'
+        ? [await deps.connections.disconnect(connection)]
+        : []
     res.redirect(303, `/${noticeFor('disconnected', outcomes) || '?disconnected=done'}`)
   }
 

@@ -4,7 +4,7 @@
 // whether a page view or a background caller (the domain function) meets it.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/errors.ts'
-import { Browser } from './support/browser.ts'
+import { Browser, formValue } from './support/browser.ts'
 import { signIn } from './support/login.ts'
 import { storedConnection, storedSession, storedTokens } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
@@ -86,6 +86,37 @@ describe('a person is found by the account they signed in with', () => {
     const page = await browser.request(`${stack.appUrl}/resource`)
     expect(page.status).toBe(303)
     expect(page.location).toContain('/login')
+  })
+})
+
+describe('disconnecting one connection', () => {
+  it('when Disconnect names a connection that is not the person’s, then 404 and both connections stay active', async () => {
+    const alice = await signedIn('alice')
+    const carol = await signedIn('carol')
+    const page = await alice.browser.request(`${stack.appUrl}/`)
+    const csrf = String(formValue(page.body, '_csrf'))
+    const hop = await alice.browser.request(`${stack.appUrl}/disconnect`, {
+      form: { _csrf: csrf, connection: carol.connection.id },
+    })
+    expect(hop.status).toBe(404)
+    expect((await storedConnection(stack, carol.browser)).status).toBe('active')
+    expect((await storedConnection(stack, alice.browser)).status).toBe('active')
+  })
+
+  it('when Disconnect is pressed twice, then the second answer is "Disconnected." again and changes nothing', async () => {
+    const alice = await signedIn('alice')
+    const page = await alice.browser.request(`${stack.appUrl}/`)
+    const form = {
+      _csrf: String(formValue(page.body, '_csrf')),
+      connection: alice.connection.id,
+    }
+    const first = await alice.browser.request(`${stack.appUrl}/disconnect`, { form })
+    expect(first.status).toBe(303)
+    const revocations = stack.demo.authorizationServer.requests.mark()
+    const second = await alice.browser.request(`${stack.appUrl}/disconnect`, { form })
+    expect(second.location).toBe(`${stack.appUrl}/?disconnected=done`)
+    expect(stack.demo.authorizationServer.requests.since(revocations)).toHaveLength(0)
+    expect((await storedConnection(stack, alice.browser)).status).toBe('disconnected')
   })
 })
 
