@@ -133,7 +133,7 @@ async function signInAtProvider(demo: DemoServers) {
         })
   }
   const code = new URL(String(hop.location)).searchParams.get('code')
-  expect(code).toBeTruthy()
+  expect(code).toMatch(/^[\w-]{20,}$/)
   const tokens = await postToken(demo, {
     grant_type: 'authorization_code',
     code: String(code),
@@ -141,7 +141,7 @@ async function signInAtProvider(demo: DemoServers) {
     code_verifier: verifier,
   })
   expect(tokens.status).toBe(200)
-  expect(tokens.body.refresh_token).toBeTruthy()
+  expect(tokens.body.refresh_token).toMatch(/^[\w-]{20,}$/)
   return tokens.body
 }
 
@@ -357,8 +357,10 @@ describe('demo provider: anonymous traffic cannot evict the grants of people who
       refresh_token: String(tokens.refresh_token),
     })
     expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200)
-    expect(refreshed.body.access_token).toBeTruthy()
-    expect(refreshed.body.refresh_token).toBeTruthy()
+    // A new pair: the grant survived the flood, and rotation still works.
+    expect(refreshed.body.access_token).toMatch(/^\S{20,}$/)
+    expect(refreshed.body.refresh_token).toMatch(/^[\w-]{20,}$/)
+    expect(refreshed.body.refresh_token).not.toBe(tokens.refresh_token)
   })
 })
 
