@@ -13,7 +13,7 @@
 // Everything runs on loopback; each phase stops after --seconds. The baseline's Redis grows
 // by about 17 KB per request (some 170 MB per 10 s on a 2-core machine); the private
 // redis-server is flushed between phases and stopped at the end.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -30,6 +30,7 @@ import {
 } from '../demo/stack.ts'
 import { ROOT_DIR } from '../src/paths.ts'
 import { createRedis, type Redis } from '../src/redis.ts'
+import { startAppProcess, stopAppProcess } from './app-process.ts'
 
 const { values } = parseArgs({
   options: {
@@ -53,41 +54,6 @@ interface Phase {
   env: Record<string, string>
   /** Held to the per-request budget (the baseline is what it is). */
   checked: boolean
-}
-
-async function startAppProcess(
-  dir: string,
-  env: Record<string, string>,
-  port: number,
-): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(dir, 'src', 'main.ts')], {
-    cwd: dir,
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`app on port ${port} exited (${code})`))),
-  )
-  for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
-    const up = await Promise.race([
-      fetch(`http://localhost:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      ),
-      exited,
-    ])
-    if (up) return child
-    await sleep(100)
-  }
-  child.kill('SIGKILL')
-  throw new Error(`app on port ${port} did not start within 15 s`)
-}
-
-async function stopAppProcess(child: ChildProcess) {
-  if (child.exitCode !== null) return
-  const gone = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await gone
 }
 
 /** A ref's app (src, views, public, package.json) in a temporary directory. */

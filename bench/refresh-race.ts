@@ -8,9 +8,7 @@
 //   node bench/refresh-race.ts [--rounds 5] [--concurrency 100]
 //
 // Everything runs on loopback and ends after the given number of rounds (about 3 s each).
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { startPostgresServer } from '../demo/postgres-server.ts'
@@ -24,6 +22,7 @@ import {
 import { ROOT_DIR } from '../src/paths.ts'
 import { Browser } from '../test/integration/support/browser.ts'
 import { signIn } from '../test/integration/support/login.ts'
+import { startAppProcess } from './app-process.ts'
 
 const { values } = parseArgs({
   options: {
@@ -35,30 +34,6 @@ const ROUNDS = Number(values.rounds)
 const CONCURRENCY = Number(values.concurrency)
 const TTL_SECONDS = 2
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function startAppProcess(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT_DIR, 'src', 'main.ts')], {
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`app on port ${port} exited (${code})`))),
-  )
-  // Ready when /healthz answers (the app logs at warn here, so there is no line to wait for).
-  for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
-    const up = await Promise.race([
-      fetch(`http://localhost:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      ),
-      exited,
-    ])
-    if (up) return child
-    await sleep(100)
-  }
-  child.kill('SIGKILL')
-  throw new Error(`app on port ${port} did not start within 15 s`)
-}
 
 interface Burst {
   p50: number
@@ -120,7 +95,7 @@ async function main() {
     LOG_LEVEL: 'warn',
     ...demoProviderEnv(demo),
   }
-  const apps = await Promise.all(ports.map((port) => startAppProcess(env, port)))
+  const apps = await Promise.all(ports.map((port) => startAppProcess(ROOT_DIR, env, port)))
   let failed = false
   try {
     const browser = new Browser()
