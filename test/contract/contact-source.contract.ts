@@ -92,7 +92,9 @@ export function runContactSourceContract(
 
     describe('reading', () => {
       it('when the address book is empty, then the first page has no contacts and no next page', async () => {
-        expect(await fx.source.listPage(fx.accessToken)).toEqual({ contacts: [], next: undefined })
+        const page = await fx.source.listPage(fx.accessToken)
+        expect(page.contacts).toEqual([])
+        expect(page.next).toBeUndefined()
       })
 
       it('when the book spans several pages, then each call reads one page and all pages come in order, nothing repeated or lost', async () => {
@@ -135,7 +137,11 @@ export function runContactSourceContract(
         expect(contacts).toHaveLength(1)
         const [ada] = contacts as [Contact]
         expect(ada.externalId).toMatch(/\S/)
-        expect(ada.name).toEqual({ display: 'Ada Lovelace', given: 'Ada', family: 'Lovelace' })
+        expect(ada.name).toMatchObject({
+          display: 'Ada Lovelace',
+          given: 'Ada',
+          family: 'Lovelace',
+        })
         expect(ada.emails.map((e) => [e.address, e.primary])).toEqual([
           ['ada@home.example', true],
           ['ada@work.example', false],
@@ -148,7 +154,7 @@ export function runContactSourceContract(
         if (fx.supports.phoneE164) {
           expect(ada.phones.map((p) => p.e164)).toEqual(['+442079460000', '+442079460001'])
         }
-        expect(ada.organization).toBe('Analytical Engines Ltd')
+        expect(ada.organizations.map((o) => o.name)).toEqual(['Analytical Engines Ltd'])
       })
     })
 
