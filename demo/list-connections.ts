@@ -1,7 +1,8 @@
 // GET /v1/people/:id/connections, the People API v1 connections.list (contacts-apis.md §3.1,
 // §7.3): personFields required, pageSize 1–1000 (absent or 0 means 100), signed page tokens bound
 // to the parameters of the first call, totals on every page, empty values left out (proto3 JSON).
-// Sync tokens are not implemented: requestSyncToken is ignored and a syncToken is refused.
+// requestSyncToken=true puts an opaque nextSyncToken on the last page, as Google does; incremental
+// sync is not implemented yet, so a syncToken is refused.
 import type { Request, RequestHandler, Response } from 'express'
 import { readGrant } from './bearer-auth.ts'
 import { googleErrors, sendGoogleError } from './google-errors.ts'
@@ -36,6 +37,7 @@ interface ListRequest {
   pageSize: number
   pageToken?: string
   paramsHash: string
+  requestSyncToken: boolean
   /** All demo data is CONTACT-sourced; a sources list without CONTACT selects nobody. */
   includesContacts: boolean
 }
@@ -55,7 +57,18 @@ function parseListRequest(query: URLSearchParams, sub: string): Parsed {
   const pageToken = singular(query, 'pageToken')
   const sortOrder = singular(query, 'sortOrder')
   const syncToken = singular(query, 'syncToken')
-  if ([personFields, pageSizeParam, pageToken, sortOrder, syncToken].includes(null)) {
+  const requestSyncToken = singular(query, 'requestSyncToken')
+  if (
+    [personFields, pageSizeParam, pageToken, sortOrder, syncToken, requestSyncToken].includes(null)
+  ) {
+    return { ok: false }
+  }
+  // A proto3 bool in a query string: "true" or "false" (empty is the default, false).
+  if (
+    requestSyncToken !== undefined &&
+    requestSyncToken !== 'true' &&
+    requestSyncToken !== 'false'
+  ) {
     return { ok: false }
   }
 
@@ -83,7 +96,14 @@ function parseListRequest(query: URLSearchParams, sub: string): Parsed {
       pageSize,
       ...(pageToken ? { pageToken } : {}),
       // Everything but pageSize must match while paging; the sub keeps tokens per user.
-      paramsHash: hashParams([sub, personFields, sortOrder ?? '', sources]),
+      paramsHash: hashParams([
+        sub,
+        personFields,
+        sortOrder ?? '',
+        sources,
+        requestSyncToken === 'true',
+      ]),
+      requestSyncToken: requestSyncToken === 'true',
       includesContacts: selected.length === 0 || selected.includes('READ_SOURCE_TYPE_CONTACT'),
     },
   }
@@ -103,7 +123,8 @@ export function createListConnections(options: ListConnectionsOptions): RequestH
       grant.sub,
     )
     if (!parsed.ok) return sendGoogleError(res, googleErrors.invalidArgument(parsed.message))
-    const { fields, pageSize, pageToken, paramsHash, includesContacts } = parsed.request
+    const { fields, pageSize, pageToken, paramsHash, requestSyncToken, includesContacts } =
+      parsed.request
 
     let offset = 0
     if (pageToken !== undefined) {
@@ -123,7 +144,10 @@ export function createListConnections(options: ListConnectionsOptions): RequestH
         : {}),
       ...(next < people.length
         ? { nextPageToken: pageTokens.issue({ offset: next, paramsHash }) }
-        : {}),
+        : requestSyncToken
+          ? // Opaque for now: bound to the query and the book as read, nothing more.
+            { nextSyncToken: hashParams(['sync', paramsHash, people.length]) }
+          : {}),
       ...(people.length > 0 ? { totalPeople: people.length, totalItems: people.length } : {}),
     })
   }

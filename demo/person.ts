@@ -25,6 +25,17 @@ export interface Name {
   unstructuredName: string
   familyName?: string
   givenName?: string
+  middleName?: string
+  honorificPrefix?: string
+  honorificSuffix?: string
+  phoneticGivenName?: string
+  phoneticFamilyName?: string
+}
+
+export interface Nickname {
+  metadata: FieldMetadata
+  value: string
+  type?: 'DEFAULT' | 'ALTERNATE_NAME'
 }
 
 export interface EmailAddress {
@@ -47,9 +58,74 @@ export interface Organization {
   metadata: FieldMetadata
   name: string
   title?: string
+  department?: string
   type: 'work'
   formattedType: 'Work'
   current: true
+}
+
+export interface Address {
+  metadata: FieldMetadata
+  formattedValue: string
+  type: string
+  formattedType: string
+  streetAddress?: string
+  city?: string
+  region?: string
+  postalCode?: string
+  country?: string
+  countryCode?: string
+}
+
+/** google.type.Date: a birthday may leave the year out. */
+export interface PeopleDate {
+  year?: number
+  month: number
+  day: number
+}
+
+export interface Birthday {
+  metadata: FieldMetadata
+  date: PeopleDate
+}
+
+export interface Url {
+  metadata: FieldMetadata
+  value: string
+  type: string
+  formattedType: string
+}
+
+export interface Biography {
+  metadata: FieldMetadata
+  value: string
+  contentType: 'TEXT_PLAIN' | 'TEXT_HTML'
+}
+
+export interface Relation {
+  metadata: FieldMetadata
+  person: string
+  type: string
+  formattedType: string
+}
+
+export interface Event {
+  metadata: FieldMetadata
+  date: PeopleDate
+  type: string
+  formattedType: string
+}
+
+export interface Photo {
+  metadata: FieldMetadata
+  url: string
+  /** A generated placeholder; proto3 leaves a false value out. */
+  default?: true
+}
+
+export interface Membership {
+  metadata: { source: Source }
+  contactGroupMembership: { contactGroupId: string; contactGroupResourceName: string }
 }
 
 export interface Person {
@@ -61,6 +137,15 @@ export interface Person {
   emailAddresses?: EmailAddress[]
   phoneNumbers?: PhoneNumber[]
   organizations?: Organization[]
+  nicknames?: Nickname[]
+  addresses?: Address[]
+  birthdays?: Birthday[]
+  urls?: Url[]
+  biographies?: Biography[]
+  relations?: Relation[]
+  events?: Event[]
+  photos?: Photo[]
+  memberships?: Membership[]
 }
 
 /** Contacts per user, keyed by the access token's `sub`. */

@@ -2,9 +2,12 @@
 // run and machine, so demo screenshots, page tokens and test expectations stay stable. A seeded
 // PRNG (mulberry32) replaces Math.random. The data deliberately includes what trips importers:
 // non-Latin and accented names, contacts without a name, several emails with a primary that is
-// not the first item, phone numbers without an E.164 form, and a duplicate person.
+// not the first item, phone numbers without an E.164 form, and a duplicate person. Some people
+// also have the rest of a Person (addresses, birthdays with and without a year, URLs, notes…),
+// drawn from a PRNG of their own so that adding fields never reshuffles the people above.
 import { Buffer } from 'node:buffer'
 import type {
+  Address,
   ContactDirectory,
   EmailAddress,
   FieldMetadata,
@@ -464,6 +467,147 @@ function buildPerson(rng: Rng, id: string, draft: Draft, updateTime: string): Pe
   return person
 }
 
+const ADDRESSES: ReadonlyArray<Omit<Address, 'metadata' | 'type' | 'formattedType'>> = [
+  {
+    formattedValue: '1600 Amphitheatre Pkwy\nMountain View, CA 94043\nUSA',
+    streetAddress: '1600 Amphitheatre Pkwy',
+    city: 'Mountain View',
+    region: 'CA',
+    postalCode: '94043',
+    country: 'USA',
+    countryCode: 'US',
+  },
+  {
+    formattedValue: 'Unter den Linden 77\n10117 Berlin\nDeutschland',
+    streetAddress: 'Unter den Linden 77',
+    city: 'Berlin',
+    postalCode: '10117',
+    country: 'Deutschland',
+    countryCode: 'DE',
+  },
+  {
+    formattedValue: '221B Baker Street\nLondon NW1 6XE\nUK',
+    streetAddress: '221B Baker Street',
+    city: 'London',
+    postalCode: 'NW1 6XE',
+    country: 'UK',
+    countryCode: 'GB',
+  },
+  {
+    formattedValue: "12 rue de l'Église\n75015 Paris\nFrance",
+    streetAddress: "12 rue de l'Église",
+    city: 'Paris',
+    postalCode: '75015',
+    country: 'France',
+    countryCode: 'FR',
+  },
+  // Typed by hand into one line: only the formatted value, as people often leave it.
+  { formattedValue: 'Calle Mayor 5, 28013 Madrid' },
+]
+const ADDRESS_TYPES = ['home', 'work', 'other']
+const DEPARTMENTS = ['Research', 'Sales', 'Engineering', 'Finanzen']
+const NICKNAMES = ['Bear', 'Doc', 'Sunny', 'Ace', 'Mimi', 'Kiki']
+const RELATIONS = ['spouse', 'child', 'mother', 'father', 'sister', 'manager', 'assistant']
+const RELATED = ['Sam Taylor', 'Mia', 'Jonas Weber', 'Lucía', 'Kim']
+const GROUPS = ['contactGroups/starred', 'contactGroups/friends', 'contactGroups/family']
+const NOTES = [
+  'Met at the 2024 conference in Lisbon.',
+  'Prefers calls after 6 pm. Allergic to peanuts.',
+  'Referred by Ada; ask about the analytical engine.',
+]
+
+/** The rest of a Person, for some people: what a real address book also holds. */
+function addExtras(person: Person, index: number): void {
+  const rng = mulberry32(fnv1a(`contacts-demo-extras:${person.resourceName}`))
+  const source: Source = { type: 'CONTACT', id: person.metadata?.sources[0]?.id ?? '0' }
+  const primary = (): FieldMetadata => ({
+    primary: true,
+    sourcePrimary: true,
+    source: { ...source },
+  })
+  const secondary = (): FieldMetadata => ({ source: { ...source } })
+  // The first person has every field, so the demo always shows them.
+  const has = (chance: number) => index === 0 || rng() < chance
+
+  if (has(0.1)) person.nicknames = [{ metadata: primary(), value: pick(rng, NICKNAMES) }]
+  if (has(0.2)) {
+    const count = index === 0 ? 2 : 1 + int(rng, 2)
+    person.addresses = Array.from({ length: count }, (_, n): Address => {
+      const type = ADDRESS_TYPES[n] ?? 'other'
+      return {
+        // The primary is the last one: People gives no order.
+        metadata: n === count - 1 ? primary() : secondary(),
+        ...pick(rng, ADDRESSES),
+        type,
+        formattedType: FORMATTED_TYPES[type] ?? type,
+      }
+    })
+  }
+  const organization = person.organizations?.[0]
+  if (organization && has(0.5)) organization.department = pick(rng, DEPARTMENTS)
+  if (has(0.3)) {
+    const month = 1 + int(rng, 12)
+    const day = 1 + int(rng, 28)
+    // Many people know a birthday but not the year it was in.
+    const withYear = index === 0 || rng() < 0.6
+    person.birthdays = [
+      {
+        metadata: primary(),
+        date: withYear ? { year: 1950 + int(rng, 55), month, day } : { month, day },
+      },
+    ]
+  }
+  if (has(0.1)) {
+    const host = person.emailAddresses?.[0]?.value.split('@')[1] ?? 'example.com'
+    person.urls = [
+      {
+        metadata: primary(),
+        value: `https://www.${host}/`,
+        type: 'homePage',
+        formattedType: 'Home Page',
+      },
+    ]
+  }
+  if (has(0.05)) {
+    person.biographies = [
+      { metadata: primary(), value: pick(rng, NOTES), contentType: 'TEXT_PLAIN' },
+    ]
+  }
+  if (has(0.05)) {
+    const type = pick(rng, RELATIONS)
+    person.relations = [
+      { metadata: primary(), person: pick(rng, RELATED), type, formattedType: type },
+    ]
+  }
+  if (has(0.05)) {
+    person.events = [
+      {
+        metadata: primary(),
+        date: { year: 1990 + int(rng, 30), month: 1 + int(rng, 12), day: 1 + int(rng, 28) },
+        type: 'anniversary',
+        formattedType: 'Anniversary',
+      },
+    ]
+  }
+  // Google gives every contact a photo: a generated letter tile unless someone chose one.
+  const chosen = has(0.2)
+  person.photos = [
+    {
+      metadata: primary(),
+      url: `https://lh3.googleusercontent.com/contacts/demo-${index}${chosen ? '' : '-tile'}`,
+      ...(chosen ? {} : { default: true as const }),
+    },
+  ]
+  const groups = ['contactGroups/myContacts', ...GROUPS.filter(() => has(0.1))]
+  person.memberships = groups.map((group) => ({
+    metadata: { source: { ...source } },
+    contactGroupMembership: {
+      contactGroupId: group.slice('contactGroups/'.length),
+      contactGroupResourceName: group,
+    },
+  }))
+}
+
 function createPeople(user: string, count: number): Person[] {
   const rng = mulberry32(fnv1a(`contacts-demo:${user}`))
   const prefix = String(fnv1a(user))
@@ -475,7 +619,9 @@ function createPeople(user: string, count: number): Person[] {
     time += 1 + int(rng, (2 * spanMs) / count)
     // The fixed per-user prefix plus a six-digit index keeps resourceNames unique and stable.
     const id = `${prefix}${String(index).padStart(6, '0')}`
-    return buildPerson(rng, id, draft, new Date(time).toISOString())
+    const person = buildPerson(rng, id, draft, new Date(time).toISOString())
+    addExtras(person, index)
+    return person
   })
 }
 

@@ -15,6 +15,11 @@ export interface ContactsPage {
   contacts: Contact[]
   /** Undefined on the last page. */
   next: PageCursor | undefined
+  /**
+   * The provider's cursor for a later incremental import (Google `nextSyncToken`), given on
+   * the last page only. Kept for the sync that is yet to be built.
+   */
+  syncToken?: string
 }
 
 export interface ContactSource {

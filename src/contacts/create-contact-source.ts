@@ -1,6 +1,7 @@
 // The factory that picks the adapter for a provider's configuration (oauth2-proxy's
 // NewProvider switch): exhaustive, so a new X_CONTACTS_API value does not compile until it
 // has an adapter.
+import type { CountryCode } from 'libphonenumber-js/max'
 import type { ProviderConfig } from '../config.ts'
 import type { ContactSource } from './contact-source.ts'
 import { createPeopleSource } from './sources/people.ts'
@@ -11,6 +12,11 @@ export type ContactSourceSettings = Pick<ProviderConfig, 'id' | 'contactsApi' | 
 export interface ContactSourceDeps {
   /** GET `url` with the access token as a Bearer credential (ProviderClient.fetchResource). */
   fetchResource(accessToken: string, url: URL): Promise<Response>
+  /**
+   * ISO 3166-1 region assumed for phone numbers without a country code, when the provider
+   * gives no E.164 form. TODO(people-full): set it from config, per person or deployment.
+   */
+  defaultRegion?: CountryCode | undefined
 }
 
 export function createContactSource(
@@ -24,6 +30,7 @@ export function createContactSource(
         provider: settings.id,
         baseUrl: settings.contactsUrl,
         fetchResource: deps.fetchResource,
+        defaultRegion: deps.defaultRegion,
       })
     default: {
       // A new X_CONTACTS_API value does not compile until it has a case here.

@@ -17,7 +17,31 @@ export interface SeedContact {
   /** Index into `emails` of the primary one; each fake says so in its provider's way. */
   primaryEmail?: number
   phones?: Array<{ value: string; e164?: string; type?: 'mobile' | 'home' | 'work' }>
-  organization?: string
+  /** The first is the current one, the provider's primary. */
+  organizations?: Array<{ name: string; title?: string; department?: string }>
+  middle?: string
+  prefix?: string
+  suffix?: string
+  phoneticGiven?: string
+  phoneticFamily?: string
+  nicknames?: string[]
+  addresses?: Array<{
+    type: 'home' | 'work' | 'other'
+    street?: string
+    city?: string
+    region?: string
+    postalCode?: string
+    country?: string
+    countryCode?: string
+  }>
+  birthday?: { year?: number; month: number; day: number }
+  urls?: Array<{ value: string; type?: 'work' | 'home' }>
+  note?: string
+  relations?: Array<{ person: string; type: 'spouse' | 'child' | 'manager' | 'assistant' }>
+  events?: Array<{ date: { year?: number; month: number; day: number }; type: 'anniversary' }>
+  photoUrl?: string
+  /** Group or category names; `fixture.label(name)` is what the contact's labels hold. */
+  labels?: string[]
 }
 
 /** Conditions the fake must be able to produce; each maps them onto its wire shapes. */
@@ -41,7 +65,26 @@ export interface ContactSourceFixture {
   /** An access token the fake accepts for the seeded person. */
   accessToken: string
   /** What the provider's data can express; mapping cases check only that. */
-  supports: { emailTypes: boolean; phoneE164: boolean }
+  supports: {
+    emailTypes: boolean
+    phoneE164: boolean
+    /** Phonetic given and family names (Graph: yomi names). */
+    phoneticNames: boolean
+    /** Honorific suffix and middle name. */
+    nameParts: boolean
+    /** More than one organisation per contact. */
+    severalOrganizations: boolean
+    /** Birthdays without a year. */
+    birthdayWithoutYear: boolean
+    /** Dated events such as anniversaries. */
+    events: boolean
+    /** A photo URL in the list response (Graph serves photos at a path, fetched apart). */
+    photoUrls: boolean
+    /** A cursor for incremental import on the last page. */
+    syncToken: boolean
+  }
+  /** What a contact's `labels` holds for a seeded label name (a group id, or the name). */
+  label(name: string): string
   /** Replaces the person's address book, in this order. */
   seed(contacts: readonly SeedContact[]): void | Promise<void>
   /** The next data request is answered with this fault. */
@@ -92,7 +135,20 @@ export function runContactSourceContract(
 
     describe('reading', () => {
       it('when the address book is empty, then the first page has no contacts and no next page', async () => {
-        expect(await fx.source.listPage(fx.accessToken)).toEqual({ contacts: [], next: undefined })
+        const page = await fx.source.listPage(fx.accessToken)
+        expect(page.contacts).toEqual([])
+        expect(page.next).toBeUndefined()
+      })
+
+      it('when a sync cursor is supported, then only the last page carries it', async () => {
+        if (!fx.supports.syncToken) return
+        await fx.seed(numbered(fx.pageSize + 1))
+        const pages = await readAll()
+        expect(pages.length).toBeGreaterThanOrEqual(2)
+        expect(pages.slice(0, -1).map((page) => page.syncToken)).toEqual(
+          pages.slice(0, -1).map(() => undefined),
+        )
+        expect(pages.at(-1)?.syncToken).toMatch(/\S/)
       })
 
       it('when the book spans several pages, then each call reads one page and all pages come in order, nothing repeated or lost', async () => {
@@ -127,7 +183,7 @@ export function runContactSourceContract(
               { value: '+44 20 7946 0000', e164: '+442079460000', type: 'mobile' },
               { value: '020 7946 0001', e164: '+442079460001', type: 'work' },
             ],
-            organization: 'Analytical Engines Ltd',
+            organizations: [{ name: 'Analytical Engines Ltd' }],
           },
         ])
 
@@ -135,7 +191,11 @@ export function runContactSourceContract(
         expect(contacts).toHaveLength(1)
         const [ada] = contacts as [Contact]
         expect(ada.externalId).toMatch(/\S/)
-        expect(ada.name).toEqual({ display: 'Ada Lovelace', given: 'Ada', family: 'Lovelace' })
+        expect(ada.name).toMatchObject({
+          display: 'Ada Lovelace',
+          given: 'Ada',
+          family: 'Lovelace',
+        })
         expect(ada.emails.map((e) => [e.address, e.primary])).toEqual([
           ['ada@home.example', true],
           ['ada@work.example', false],
@@ -148,7 +208,118 @@ export function runContactSourceContract(
         if (fx.supports.phoneE164) {
           expect(ada.phones.map((p) => p.e164)).toEqual(['+442079460000', '+442079460001'])
         }
-        expect(ada.organization).toBe('Analytical Engines Ltd')
+        expect(ada.organizations.map((o) => o.name)).toEqual(['Analytical Engines Ltd'])
+      })
+
+      it('when a contact has every kind of field, then each is mapped and the provider payload is kept as raw', async () => {
+        await fx.seed([
+          {
+            given: 'Grace',
+            family: 'Hopper',
+            middle: 'Brewster',
+            prefix: 'Rear Admiral',
+            suffix: 'PhD',
+            phoneticGiven: 'Greis',
+            phoneticFamily: 'Hoppa',
+            nicknames: ['Amazing Grace'],
+            emails: [{ address: 'grace@navy.example', type: 'work' }],
+            addresses: [
+              {
+                type: 'work',
+                street: '1 Navy Yard',
+                city: 'Arlington',
+                region: 'VA',
+                postalCode: '22202',
+                country: 'USA',
+                countryCode: 'US',
+              },
+            ],
+            organizations: [
+              { name: 'US Navy', title: 'Rear Admiral', department: 'Computing' },
+              { name: 'Harvard', title: 'Research Fellow' },
+            ],
+            birthday: { year: 1906, month: 12, day: 9 },
+            urls: [{ value: 'https://grace.example/', type: 'work' }],
+            note: 'Found the first bug.',
+            relations: [{ person: 'Vincent Hopper', type: 'spouse' }],
+            events: [{ date: { year: 1930, month: 6, day: 15 }, type: 'anniversary' }],
+            photoUrl: 'https://photos.example/grace.jpg',
+            labels: ['friends'],
+          },
+        ])
+
+        const [grace] = (await fx.source.listPage(fx.accessToken)).contacts as [Contact]
+        expect(grace.name).toMatchObject({
+          given: 'Grace',
+          family: 'Hopper',
+          prefix: 'Rear Admiral',
+        })
+        if (fx.supports.nameParts) {
+          expect(grace.name).toMatchObject({ middle: 'Brewster', suffix: 'PhD' })
+        }
+        if (fx.supports.phoneticNames) {
+          expect(grace.name).toMatchObject({ phoneticGiven: 'Greis', phoneticFamily: 'Hoppa' })
+        }
+        expect(grace.nicknames).toEqual(['Amazing Grace'])
+        expect(grace.addresses).toEqual([
+          expect.objectContaining({
+            type: 'work',
+            street: '1 Navy Yard',
+            city: 'Arlington',
+            region: 'VA',
+            postalCode: '22202',
+            country: 'USA',
+          }),
+        ])
+        const organizations = fx.supports.severalOrganizations ? 2 : 1
+        expect(grace.organizations.map(({ name, title }) => ({ name, title }))).toEqual(
+          [
+            { name: 'US Navy', title: 'Rear Admiral' },
+            { name: 'Harvard', title: 'Research Fellow' },
+          ].slice(0, organizations),
+        )
+        expect(grace.organizations[0]?.department).toBe('Computing')
+        expect(grace.birthdays.map((b) => b.date)).toEqual([{ year: 1906, month: 12, day: 9 }])
+        expect(grace.urls.map((u) => u.value)).toEqual(['https://grace.example/'])
+        expect(grace.notes.map((n) => n.value)).toEqual(['Found the first bug.'])
+        expect(grace.relations).toEqual([{ person: 'Vincent Hopper', type: 'spouse' }])
+        if (fx.supports.events) {
+          expect(grace.events).toEqual([
+            { date: { year: 1930, month: 6, day: 15 }, type: 'anniversary' },
+          ])
+        }
+        if (fx.supports.photoUrls) {
+          expect(grace.photos.map((p) => p.url)).toEqual(['https://photos.example/grace.jpg'])
+        }
+        expect(grace.labels).toEqual([fx.label('friends')])
+        expect(grace.raw).toEqual(expect.any(Object))
+        expect(JSON.stringify(grace.raw)).toContain('Found the first bug.')
+      })
+
+      it('when a birthday has no year, then it is month and day only', async () => {
+        if (!fx.supports.birthdayWithoutYear) return
+        await fx.seed([{ given: 'Ada', family: 'Lovelace', birthday: { month: 12, day: 10 } }])
+        const [ada] = (await fx.source.listPage(fx.accessToken)).contacts as [Contact]
+        expect(ada.birthdays.map((b) => b.date)).toEqual([{ month: 12, day: 10 }])
+      })
+
+      it('when a contact has only a name, then every other field is empty, not missing', async () => {
+        await fx.seed([{ given: 'Solo', family: 'Name' }])
+        const [solo] = (await fx.source.listPage(fx.accessToken)).contacts as [Contact]
+        expect(solo).toMatchObject({
+          nicknames: [],
+          emails: [],
+          phones: [],
+          addresses: [],
+          organizations: [],
+          birthdays: [],
+          urls: [],
+          notes: [],
+          relations: [],
+          events: [],
+          photos: [],
+          labels: [],
+        })
       })
     })
 

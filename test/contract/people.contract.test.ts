@@ -40,6 +40,11 @@ function toPerson(seed: SeedContact, index: number): Person {
         unstructuredName: display,
         givenName: seed.given,
         familyName: seed.family,
+        ...(seed.middle && { middleName: seed.middle }),
+        ...(seed.prefix && { honorificPrefix: seed.prefix }),
+        ...(seed.suffix && { honorificSuffix: seed.suffix }),
+        ...(seed.phoneticGiven && { phoneticGivenName: seed.phoneticGiven }),
+        ...(seed.phoneticFamily && { phoneticFamilyName: seed.phoneticFamily }),
       },
     ],
     ...(emails.length > 0 && {
@@ -59,16 +64,75 @@ function toPerson(seed: SeedContact, index: number): Person {
         formattedType: phone.type ?? 'Other',
       })),
     }),
-    ...(seed.organization && {
-      organizations: [
-        {
-          metadata: metadata(true),
-          name: seed.organization,
-          type: 'work' as const,
-          formattedType: 'Work' as const,
-          current: true as const,
-        },
+    ...(seed.organizations?.length && {
+      organizations: seed.organizations.map((org, n) => ({
+        metadata: metadata(n === 0),
+        name: org.name,
+        ...(org.title && { title: org.title }),
+        ...(org.department && { department: org.department }),
+        type: 'work' as const,
+        formattedType: 'Work' as const,
+        current: true as const,
+      })),
+    }),
+    ...(seed.nicknames?.length && {
+      nicknames: seed.nicknames.map((value, n) => ({ metadata: metadata(n === 0), value })),
+    }),
+    ...(seed.addresses?.length && {
+      addresses: seed.addresses.map(({ type, ...parts }, n) => ({
+        metadata: metadata(n === 0),
+        formattedValue: [parts.street, parts.city, parts.region, parts.postalCode, parts.country]
+          .filter(Boolean)
+          .join('\n'),
+        type,
+        formattedType: type,
+        ...(parts.street && { streetAddress: parts.street }),
+        ...(parts.city && { city: parts.city }),
+        ...(parts.region && { region: parts.region }),
+        ...(parts.postalCode && { postalCode: parts.postalCode }),
+        ...(parts.country && { country: parts.country }),
+        ...(parts.countryCode && { countryCode: parts.countryCode }),
+      })),
+    }),
+    ...(seed.birthday && { birthdays: [{ metadata: metadata(true), date: seed.birthday }] }),
+    ...(seed.urls?.length && {
+      urls: seed.urls.map((url, n) => ({
+        metadata: metadata(n === 0),
+        value: url.value,
+        type: url.type ?? 'other',
+        formattedType: url.type ?? 'Other',
+      })),
+    }),
+    ...(seed.note && {
+      biographies: [
+        { metadata: metadata(true), value: seed.note, contentType: 'TEXT_PLAIN' as const },
       ],
+    }),
+    ...(seed.relations?.length && {
+      relations: seed.relations.map((relation, n) => ({
+        metadata: metadata(n === 0),
+        person: relation.person,
+        type: relation.type,
+        formattedType: relation.type,
+      })),
+    }),
+    ...(seed.events?.length && {
+      events: seed.events.map((event, n) => ({
+        metadata: metadata(n === 0),
+        date: event.date,
+        type: event.type,
+        formattedType: 'Anniversary',
+      })),
+    }),
+    ...(seed.photoUrl && { photos: [{ metadata: metadata(true), url: seed.photoUrl }] }),
+    ...(seed.labels?.length && {
+      memberships: seed.labels.map((label) => ({
+        metadata: { source },
+        contactGroupMembership: {
+          contactGroupId: label,
+          contactGroupResourceName: `contactGroups/${label}`,
+        },
+      })),
     }),
   }
 }
@@ -127,7 +191,18 @@ async function setup(): Promise<ContactSourceFixture> {
     contactsUrl,
     pageSize: PAGE_SIZE,
     accessToken,
-    supports: { emailTypes: true, phoneE164: true },
+    supports: {
+      emailTypes: true,
+      phoneE164: true,
+      phoneticNames: true,
+      nameParts: true,
+      severalOrganizations: true,
+      birthdayWithoutYear: true,
+      events: true,
+      photoUrls: true,
+      syncToken: true,
+    },
+    label: (name) => `contactGroups/${name}`,
     seed(contacts) {
       directory.set(SUBJECT, contacts.map(toPerson))
     },

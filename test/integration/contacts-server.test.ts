@@ -92,6 +92,7 @@ const PERSON_FIELDS_REQUIRED_BODY = {
 interface ListResponse {
   connections?: Array<Partial<Person>>
   nextPageToken?: string
+  nextSyncToken?: string
   totalItems?: number
   totalPeople?: number
 }
@@ -252,6 +253,65 @@ describe('contacts server: listing connections', () => {
   })
 })
 
+describe('contacts server: requestSyncToken', () => {
+  it('when carol pages with requestSyncToken=true, then only the last page carries a nextSyncToken', async () => {
+    const { app } = serve()
+    const token = await mint({ claims: { sub: 'carol' } })
+    const query = '?personFields=names&pageSize=1000&requestSyncToken=true'
+    const bodies: ListResponse[] = []
+    let pageToken: string | undefined
+    do {
+      const res = await list(app)(`${query}${pageToken ? `&pageToken=${pageToken}` : ''}`, token)
+      expect(res.status).toBe(200)
+      bodies.push(res.body as ListResponse)
+      pageToken = (res.body as ListResponse).nextPageToken
+    } while (pageToken && bodies.length < 10)
+    expect(bodies).toHaveLength(3)
+    expect(bodies.map((body) => typeof body.nextSyncToken)).toEqual([
+      'undefined',
+      'undefined',
+      'string',
+    ])
+  })
+
+  it('when requestSyncToken is absent or false, then no nextSyncToken is given', async () => {
+    const { app } = serve()
+    for (const flag of ['', '&requestSyncToken=false']) {
+      const res = await list(app)(`?personFields=names&pageSize=1000${flag}`, await mint())
+      expect(res.status).toBe(200)
+      expect(res.body.nextSyncToken).toBeUndefined()
+    }
+  })
+
+  it('when bob, who has no contacts, asks for a sync token, then the body holds only the token', async () => {
+    const { app } = serve()
+    const res = await list(app)(
+      '?personFields=names&requestSyncToken=true',
+      await mint({ claims: { sub: 'bob' } }),
+    )
+    expect(Object.keys(res.body)).toEqual(['nextSyncToken'])
+  })
+
+  it('when requestSyncToken is not a bool, then 400 INVALID_ARGUMENT', async () => {
+    const { app } = serve()
+    const res = await list(app)('?personFields=names&requestSyncToken=yes', await mint())
+    expect(res.status).toBe(400)
+    expect(res.body.error.status).toBe('INVALID_ARGUMENT')
+  })
+
+  it('when requestSyncToken changes between pages, then the page token is refused (it is bound to the query)', async () => {
+    const { app } = serve()
+    const token = await mint()
+    const first = await list(app)('?personFields=names&pageSize=100&requestSyncToken=true', token)
+    const second = await list(app)(
+      `?personFields=names&pageSize=100&pageToken=${first.body.nextPageToken}`,
+      token,
+    )
+    expect(second.status).toBe(400)
+    expect(second.body.error.status).toBe('INVALID_ARGUMENT')
+  })
+})
+
 describe('contacts server: projection', () => {
   it('when only names are requested, then each person has resourceName, etag and names only', async () => {
     const { app } = serve()
@@ -284,9 +344,23 @@ describe('contacts server: projection', () => {
     }
   })
 
+  it('when birthdays are requested, then they come with the people who have one, with or without a year', async () => {
+    const { app } = serve()
+    const res = await list(app)('?personFields=birthdays&pageSize=1000', await mint())
+    expect(res.status).toBe(200)
+    const connections = res.body.connections as Array<Partial<Person>>
+    const dates = connections.flatMap((person) => person.birthdays ?? []).map((b) => b.date)
+    expect(dates.some((date) => date.year !== undefined)).toBe(true)
+    expect(dates.some((date) => date.year === undefined)).toBe(true)
+    for (const person of connections)
+      expect(Object.keys(person)).toEqual(
+        person.birthdays ? ['resourceName', 'etag', 'birthdays'] : ['resourceName', 'etag'],
+      )
+  })
+
   it('when a valid field the demo data never has is requested, then it is simply absent', async () => {
     const { app } = serve()
-    const res = await list(app)('?personFields=birthdays&pageSize=3', await mint())
+    const res = await list(app)('?personFields=skills&pageSize=3', await mint())
     expect(res.status).toBe(200)
     for (const person of res.body.connections)
       expect(Object.keys(person)).toEqual(['resourceName', 'etag'])
@@ -990,6 +1064,30 @@ describe('demo seed data', () => {
     ).toBe(true)
   })
 
+  it('when alice is inspected, then some people have addresses, titles, departments, year-less birthdays, URLs, notes, nicknames and groups beyond myContacts', () => {
+    const alice = createDemoDirectory().get('alice') ?? []
+    const some = (test: (p: Person) => boolean) => expect(alice.some(test)).toBe(true)
+    some((p) => (p.addresses?.length ?? 0) > 1)
+    some((p) => p.addresses?.some((a) => a.city === undefined) === true)
+    some((p) => p.organizations?.[0]?.title !== undefined)
+    some((p) => p.organizations?.[0]?.department !== undefined)
+    some((p) => p.birthdays?.[0]?.date.year !== undefined)
+    some((p) => p.birthdays !== undefined && p.birthdays[0]?.date.year === undefined)
+    some((p) => p.urls !== undefined)
+    some((p) => p.biographies !== undefined)
+    some((p) => p.nicknames !== undefined)
+    some((p) => p.relations !== undefined)
+    some((p) => p.events !== undefined)
+    some((p) => p.photos?.[0]?.default === undefined)
+    some((p) => (p.memberships?.length ?? 0) > 1)
+    expect(alice.some((p) => p.birthdays === undefined)).toBe(true)
+    for (const person of alice) {
+      expect(person.memberships?.[0]?.contactGroupMembership.contactGroupResourceName).toBe(
+        'contactGroups/myContacts',
+      )
+    }
+  })
+
   it('when any person is inspected, then it has a name, email or phone and one primary per field', () => {
     for (const person of everyone()) {
       expect(person.names ?? person.emailAddresses ?? person.phoneNumbers).toBeDefined()
@@ -998,6 +1096,14 @@ describe('demo seed data', () => {
         person.emailAddresses,
         person.phoneNumbers,
         person.organizations,
+        person.nicknames,
+        person.addresses,
+        person.birthdays,
+        person.urls,
+        person.biographies,
+        person.relations,
+        person.events,
+        person.photos,
       ]) {
         if (field === undefined) continue
         expect(field.length).toBeGreaterThan(0)

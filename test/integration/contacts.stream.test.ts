@@ -128,7 +128,7 @@ describe('streaming /resource', () => {
     expect(carolsCallsSince(before).length).toBe(2)
   })
 
-  it('when contact fields hold markup, then the rows show it as text', async () => {
+  it('when contact fields (name, email, organisation and its title) hold markup, then the rows show it as text', async () => {
     stack.tamper = async (request, real) =>
       request.url.startsWith(stack.demo.contactsUrl)
         ? Response.json({
@@ -137,7 +137,7 @@ describe('streaming /resource', () => {
                 resourceName: 'people/c1',
                 names: [{ displayName: '<script>alert(1)</script>' }],
                 emailAddresses: [{ value: '"><img src=x onerror=alert(2)>@example.com' }],
-                organizations: [{ name: '</td></tr></table><b>Evil</b>' }],
+                organizations: [{ name: '</td></tr></table><b>Evil</b>', title: '<i>Boss</i>' }],
               },
             ],
           })
@@ -151,6 +151,7 @@ describe('streaming /resource', () => {
     expect(page.body).not.toContain('<script>alert(1)')
     expect(page.body).not.toContain('<img src=x')
     expect(page.body).not.toContain('<b>Evil</b>')
+    expect(page.body).toContain('<span class="title">&lt;i&gt;Boss&lt;/i&gt;</span>')
     expect(page.body).toContain('1 contact from Demo Provider.')
   })
 })

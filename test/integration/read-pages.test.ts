@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Contact } from '../../src/contacts/contact.ts'
+import { type Contact, emptyContact } from '../../src/contacts/contact.ts'
 import type { ContactSource, ContactsPage } from '../../src/contacts/contact-source.ts'
 import { createContactSource } from '../../src/contacts/create-contact-source.ts'
 import { readPages } from '../../src/contacts/read-pages.ts'
@@ -276,14 +276,11 @@ function linkSource(start: URL): ContactSource {
       const body = (await response.json()) as { value: string[]; '@odata.nextLink'?: string }
       const link = body['@odata.nextLink']
       return {
-        contacts: body.value.map((id) => ({
-          externalId: id,
-          etag: undefined,
-          name: { display: id, given: undefined, family: undefined },
-          emails: [],
-          phones: [],
-          organization: undefined,
-        })),
+        contacts: body.value.map((id) => {
+          const contact = emptyContact(id)
+          contact.name.display = id
+          return contact
+        }),
         next: link ? { url: link } : undefined,
       }
     },

@@ -2,11 +2,11 @@
 // how each upstream failure is turned into something the person can act on. What every
 // adapter must do alike is in the contract suite (test/contract/); this is People's own.
 import { describe, expect, it } from 'vitest'
-import { displayName } from '../../src/contacts/contact.ts'
+import { displayName, emptyContact } from '../../src/contacts/contact.ts'
 import type { ContactSource } from '../../src/contacts/contact-source.ts'
 import { createContactSource } from '../../src/contacts/create-contact-source.ts'
 import { AccessTokenRejectedError } from '../../src/contacts/source-errors.ts'
-import { toContact } from '../../src/contacts/sources/people.ts'
+import { PERSON_FIELDS, toContact } from '../../src/contacts/sources/people.ts'
 import { AppError } from '../../src/errors.ts'
 import { challengeError } from '../support/openid-errors.ts'
 
@@ -48,62 +48,184 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the call to fail')
 }
 
-describe('toContact', () => {
-  it('when a person has several names, emails, phones and organizations, then the primary ones come first', () => {
-    const contact = toContact({
-      resourceName: 'people/c1',
-      etag: '%EgUBAi43PRoEAQIFByIMbW9kZWw=',
-      names: [
-        { displayName: 'Liz Smith', givenName: 'Liz', familyName: 'Smith' },
-        {
-          displayName: 'Elizabeth Smith',
-          givenName: 'Elizabeth',
-          familyName: 'Smith',
-          metadata: { primary: true },
-        },
-      ],
-      emailAddresses: [
-        { value: 'liz@work.example', type: 'work' },
-        { value: 'liz@home.example', type: 'home', metadata: { primary: true } },
-        { value: '', type: 'other' },
-      ],
-      phoneNumbers: [
-        { value: '030 1234567', type: 'work' },
-        {
-          value: '+49 170 1234567',
-          canonicalForm: '+491701234567',
-          type: 'mobile',
-          metadata: { primary: true },
-        },
-      ],
-      organizations: [{ name: 'Old Corp' }, { name: 'Acme GmbH', metadata: { primary: true } }],
-    })
+const PERSON = {
+  resourceName: 'people/c1',
+  etag: '%EgUBAi43PRoEAQIFByIMbW9kZWw=',
+  names: [
+    { displayName: 'Liz Smith', givenName: 'Liz', familyName: 'Smith' },
+    {
+      metadata: { primary: true },
+      displayName: 'Dr. Elizabeth Anne Smith Jr.',
+      givenName: 'Elizabeth',
+      middleName: 'Anne',
+      familyName: 'Smith',
+      honorificPrefix: 'Dr.',
+      honorificSuffix: 'Jr.',
+      phoneticGivenName: 'Eh-liz-a-beth',
+      phoneticFamilyName: 'Smith',
+    },
+  ],
+  nicknames: [{ value: 'Liz', type: 'DEFAULT' }, { value: 'Beth' }, { value: '' }],
+  emailAddresses: [
+    { value: 'liz@work.example', type: 'work' },
+    { value: 'liz@home.example', type: 'home', metadata: { primary: true } },
+    { value: '', type: 'other' },
+  ],
+  phoneNumbers: [
+    { value: '030 1234567', type: 'work' },
+    {
+      value: '+49 170 1234567',
+      canonicalForm: '+491701234567',
+      type: 'mobile',
+      metadata: { primary: true },
+    },
+  ],
+  addresses: [
+    { type: 'work', city: 'Berlin', countryCode: 'DE' },
+    {
+      metadata: { primary: true },
+      type: 'home',
+      formattedValue: '1 Main St\nSpringfield, IL 62701\nUSA',
+      streetAddress: '1 Main St',
+      city: 'Springfield',
+      region: 'IL',
+      postalCode: '62701',
+      country: 'USA',
+      countryCode: 'US',
+      poBox: '12',
+    },
+    { type: 'other' },
+  ],
+  organizations: [
+    { name: 'Old Corp' },
+    {
+      metadata: { primary: true },
+      name: 'Acme GmbH',
+      title: 'CTO',
+      department: 'Engineering',
+      type: 'work',
+    },
+  ],
+  birthdays: [{ metadata: { primary: true }, date: { year: 1815, month: 12, day: 10 } }],
+  urls: [
+    { value: 'https://blog.example', type: 'blog' },
+    { value: 'https://liz.example', type: 'homePage', metadata: { primary: true } },
+  ],
+  biographies: [{ value: '<b>Met</b> at the conference', contentType: 'TEXT_HTML' }],
+  relations: [
+    { person: 'John Smith', type: 'spouse' },
+    { person: 'Ann', type: 'child' },
+  ],
+  events: [
+    { date: { year: 2010, month: 6, day: 1 }, type: 'anniversary' },
+    { date: { month: 2, day: 29 }, type: 'other' },
+  ],
+  photos: [
+    { url: 'https://lh3.example/default', default: true },
+    { url: 'https://lh3.example/chosen', metadata: { primary: true } },
+  ],
+  memberships: [
+    { contactGroupMembership: { contactGroupResourceName: 'contactGroups/myContacts' } },
+    { contactGroupMembership: { contactGroupResourceName: 'contactGroups/starred' } },
+    { domainMembership: { inViewerDomain: true } },
+  ],
+}
 
-    expect(contact).toEqual({
+describe('toContact', () => {
+  it('when a person has every field, several values each, the primary not first, then all are mapped primary first', () => {
+    expect(toContact(PERSON)).toEqual({
       externalId: 'people/c1',
       etag: '%EgUBAi43PRoEAQIFByIMbW9kZWw=',
-      name: { display: 'Elizabeth Smith', given: 'Elizabeth', family: 'Smith' },
+      name: {
+        display: 'Dr. Elizabeth Anne Smith Jr.',
+        given: 'Elizabeth',
+        middle: 'Anne',
+        family: 'Smith',
+        prefix: 'Dr.',
+        suffix: 'Jr.',
+        phoneticGiven: 'Eh-liz-a-beth',
+        phoneticFamily: 'Smith',
+      },
+      nicknames: ['Liz', 'Beth'],
       emails: [
         { address: 'liz@home.example', type: 'home', primary: true },
         { address: 'liz@work.example', type: 'work', primary: false },
       ],
       phones: [
         { value: '+49 170 1234567', e164: '+491701234567', type: 'mobile', primary: true },
+        // No canonical form and no country code, and no default region: no E.164.
         { value: '030 1234567', e164: undefined, type: 'work', primary: false },
       ],
-      organization: 'Acme GmbH',
+      addresses: [
+        {
+          formatted: '1 Main St\nSpringfield, IL 62701\nUSA',
+          street: '1 Main St',
+          city: 'Springfield',
+          region: 'IL',
+          postalCode: '62701',
+          country: 'USA',
+          countryCode: 'US',
+          type: 'home',
+          primary: true,
+        },
+        {
+          formatted: undefined,
+          street: undefined,
+          city: 'Berlin',
+          region: undefined,
+          postalCode: undefined,
+          country: undefined,
+          countryCode: 'DE',
+          type: 'work',
+          primary: false,
+        },
+      ],
+      organizations: [
+        {
+          name: 'Acme GmbH',
+          title: 'CTO',
+          department: 'Engineering',
+          type: 'work',
+          primary: true,
+        },
+        {
+          name: 'Old Corp',
+          title: undefined,
+          department: undefined,
+          type: undefined,
+          primary: false,
+        },
+      ],
+      birthdays: [{ date: { year: 1815, month: 12, day: 10 }, text: undefined, primary: true }],
+      urls: [
+        { value: 'https://liz.example', type: 'homePage', primary: true },
+        { value: 'https://blog.example', type: 'blog', primary: false },
+      ],
+      notes: [{ value: '<b>Met</b> at the conference', contentType: 'text/html' }],
+      relations: [
+        { person: 'John Smith', type: 'spouse' },
+        { person: 'Ann', type: 'child' },
+      ],
+      events: [
+        { date: { year: 2010, month: 6, day: 1 }, type: 'anniversary' },
+        { date: { month: 2, day: 29 }, type: 'other' },
+      ],
+      photos: [
+        { url: 'https://lh3.example/chosen', isDefault: false, primary: true },
+        { url: 'https://lh3.example/default', isDefault: true, primary: false },
+      ],
+      labels: ['contactGroups/myContacts', 'contactGroups/starred'],
+      raw: PERSON,
     })
   })
 
+  it('when a person is mapped, then raw is the person object as received', () => {
+    expect(toContact(PERSON)?.raw).toBe(PERSON)
+  })
+
   it('when a person has only a resourceName (proto3 leaves empty lists out), then the contact has empty fields', () => {
-    expect(toContact({ resourceName: 'people/c2' })).toEqual({
-      externalId: 'people/c2',
-      etag: undefined,
-      name: { display: undefined, given: undefined, family: undefined },
-      emails: [],
-      phones: [],
-      organization: undefined,
-    })
+    const person = { resourceName: 'people/c2' }
+    expect(toContact(person)).toEqual(emptyContact('people/c2', person))
   })
 
   it('when a person has no usable resourceName, then there is no contact', () => {
@@ -111,6 +233,106 @@ describe('toContact', () => {
     expect(toContact({ resourceName: '' })).toBeUndefined()
     expect(toContact({ resourceName: 42 })).toBeUndefined()
   })
+
+  it('when every field holds null, a string, a number or an object instead of a list, then the field is empty and nothing throws', () => {
+    for (const odd of [null, 'x', 7, { value: 'not a list' }, true]) {
+      const person: Record<string, unknown> = { resourceName: 'people/c3' }
+      for (const key of PERSON_FIELDS.split(',')) person[key] = odd
+      expect(toContact(person)).toEqual(emptyContact('people/c3', person))
+    }
+  })
+
+  it('when items are null, arrays, or have values of the wrong type, then those items or values are skipped', () => {
+    const contact = toContact({
+      resourceName: 'people/c4',
+      names: [null, [], { displayName: 42, givenName: 'Ada', metadata: 'primary' }],
+      nicknames: [{ value: 3 }, 'Addy'],
+      emailAddresses: [{ value: ['a@example.com'] }, { value: 'a@example.com', type: 5 }],
+      phoneNumbers: [{ value: 5551234 }, { value: '+1 202-555-0125', canonicalForm: 1 }],
+      addresses: [{ city: 12 }],
+      organizations: [{ name: null, title: {} }],
+      birthdays: [{ date: 'tomorrow' }, { date: { month: 13, day: 1 } }, { text: 7 }],
+      urls: [{ value: null }],
+      biographies: [{ value: 'plain', contentType: 'SOMETHING_NEW' }],
+      relations: [{ type: 'spouse' }],
+      events: [{ date: { year: 2020 }, type: 'other' }],
+      photos: [{ url: 'https://p.example/x', default: 'yes' }],
+      memberships: [{ contactGroupMembership: 'contactGroups/x' }, { contactGroupMembership: {} }],
+    })
+    expect(contact).toMatchObject({
+      name: { display: undefined, given: 'Ada' },
+      nicknames: [],
+      emails: [{ address: 'a@example.com', type: undefined, primary: false }],
+      phones: [{ value: '+1 202-555-0125', e164: '+12025550125', type: undefined }],
+      addresses: [],
+      organizations: [],
+      birthdays: [],
+      urls: [],
+      notes: [{ value: 'plain', contentType: 'text/plain' }],
+      relations: [],
+      events: [],
+      photos: [{ url: 'https://p.example/x', isDefault: false, primary: false }],
+      labels: [],
+    })
+  })
+
+  it('when a birthday has no year (0 or absent), then it is month and day only; a text birthday is kept as text', () => {
+    const contact = toContact({
+      resourceName: 'people/c5',
+      birthdays: [
+        { date: { year: 0, month: 3, day: 15 } },
+        { date: { month: 12, day: 10 } },
+        { text: 'Spring 1990' },
+        { date: { month: 0, day: 0 }, text: 'sometime' },
+      ],
+    })
+    expect(contact?.birthdays).toEqual([
+      { date: { month: 3, day: 15 }, text: undefined, primary: false },
+      { date: { month: 12, day: 10 }, text: undefined, primary: false },
+      { date: undefined, text: 'Spring 1990', primary: false },
+      { date: undefined, text: 'sometime', primary: false },
+    ])
+  })
+
+  it('when a phone has no canonical form and no country code, then its E.164 comes from the default region', () => {
+    const person = {
+      resourceName: 'people/c6',
+      phoneNumbers: [
+        { value: '030 1234567' },
+        { value: '(020) 7946 0000' },
+        { value: '+44 20 7946 0000' },
+      ],
+    }
+    expect(toContact(person, { defaultRegion: 'DE' })?.phones.map((p) => p.e164)).toEqual([
+      '+49301234567',
+      undefined, // a London number is not a valid German one
+      '+442079460000',
+    ])
+    expect(toContact(person, { defaultRegion: 'GB' })?.phones.map((p) => p.e164)).toEqual([
+      undefined,
+      '+442079460000',
+      '+442079460000',
+    ])
+  })
+
+  it('when the provider gave a canonical form, then it is kept, whatever the default region', () => {
+    const person = {
+      resourceName: 'people/c7',
+      phoneNumbers: [{ value: '0170 1234567', canonicalForm: '+491701234567' }],
+    }
+    expect(toContact(person, { defaultRegion: 'US' })?.phones[0]?.e164).toBe('+491701234567')
+  })
+
+  it.each(['call me maybe', '12', '+999 123', '0000000000000000000000'])(
+    'when a phone %j cannot be parsed as a valid number, then its value is kept without E.164',
+    (value) => {
+      const contact = toContact(
+        { resourceName: 'people/c8', phoneNumbers: [{ value, type: 'mobile' }] },
+        { defaultRegion: 'US' },
+      )
+      expect(contact?.phones).toEqual([{ value, e164: undefined, type: 'mobile', primary: false }])
+    },
+  )
 })
 
 describe('displayName', () => {
@@ -159,9 +381,28 @@ describe('listPage: the request', () => {
     expect(call?.accessToken).toBe('access-token-1')
     expect(`${call?.url.origin}${call?.url.pathname}`).toBe(`${BASE}/v1/people/me/connections`)
     expect([...(call?.url.searchParams ?? [])]).toEqual([
-      ['personFields', 'names,emailAddresses,phoneNumbers,organizations,metadata'],
+      [
+        'personFields',
+        'names,nicknames,emailAddresses,phoneNumbers,addresses,organizations,birthdays,urls,biographies,relations,events,photos,memberships,metadata',
+      ],
       ['pageSize', '1000'],
+      ['requestSyncToken', 'true'],
     ])
+  })
+
+  it('when page 2 is read, then its query equals page 1’s apart from pageToken (People binds the token to the query)', async () => {
+    const { api, calls } = peopleApi(({ url }) =>
+      json(url.searchParams.has('pageToken') ? {} : { nextPageToken: 'page-2' }),
+    )
+    const first = await api.listPage('access-token-1')
+    await api.listPage('access-token-1', first.next)
+
+    const [one, two] = calls.map((call) => call.url)
+    expect(two?.searchParams.get('pageToken')).toBe('page-2')
+    const withoutToken = new URLSearchParams(two?.searchParams)
+    withoutToken.delete('pageToken')
+    expect(`${two?.origin}${two?.pathname}`).toBe(`${one?.origin}${one?.pathname}`)
+    expect([...withoutToken]).toEqual([...(one?.searchParams ?? [])])
   })
 
   it('when a later page is read, then the page token is sent encoded as the last parameter', async () => {
@@ -169,7 +410,12 @@ describe('listPage: the request', () => {
     await api.listPage('access-token-1', { token: 'tok+/=&x' })
 
     const params = [...(calls[0]?.url.searchParams ?? [])]
-    expect(params.map(([key]) => key)).toEqual(['personFields', 'pageSize', 'pageToken'])
+    expect(params.map(([key]) => key)).toEqual([
+      'personFields',
+      'pageSize',
+      'requestSyncToken',
+      'pageToken',
+    ])
     expect(calls[0]?.url.searchParams.get('pageToken')).toBe('tok+/=&x')
   })
 
@@ -243,6 +489,39 @@ describe('listPage: the answer', () => {
       contacts: [],
       next: undefined,
     })
+  })
+
+  it('when the last page carries a nextSyncToken, then the page result returns it', async () => {
+    const { api } = peopleApi(() => json({ connections: [], nextSyncToken: 'sync-1' }))
+    expect(await api.listPage('access-token-1')).toEqual({
+      contacts: [],
+      next: undefined,
+      syncToken: 'sync-1',
+    })
+  })
+
+  it('when a page that is not the last carries a nextSyncToken, or it is not a string, then none is returned', async () => {
+    const notLast = peopleApi(() => json({ nextPageToken: 'p2', nextSyncToken: 'early' }))
+    expect((await notLast.api.listPage('access-token-1')).syncToken).toBeUndefined()
+    const odd = peopleApi(() => json({ nextSyncToken: 42 }))
+    expect((await odd.api.listPage('access-token-1')).syncToken).toBeUndefined()
+  })
+
+  it('when a default region is configured, then pages compute E.164 for numbers without a country code', async () => {
+    const api = createContactSource(
+      { id: 'demo', contactsApi: 'people', contactsUrl: new URL(BASE) },
+      {
+        defaultRegion: 'GB',
+        fetchResource: async () =>
+          json({
+            connections: [
+              { resourceName: 'people/c1', phoneNumbers: [{ value: '020 7946 0000' }] },
+            ],
+          }),
+      },
+    )
+    const page = await api.listPage('access-token-1')
+    expect(page.contacts[0]?.phones[0]?.e164).toBe('+442079460000')
   })
 
   it('when nextPageToken is empty, then there is no next page', async () => {
