@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
+import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max'
 import { z } from 'zod'
 import { withoutCredentials } from './log.ts'
 
@@ -77,6 +78,7 @@ export interface Config {
   /** Requests per minute; 0 turns a limit off (web/rate-limit.ts). */
   rateLimits: { loginPerMinute: number; actionsPerMinute: number }
   tokens: { encryptionKeys: Buffer[]; refreshSkewSeconds: number; idleSeconds: number }
+  contacts: { defaultPhoneRegion: CountryCode | undefined }
   http: { timeoutSeconds: number }
   providers: ProviderConfig[]
 }
@@ -435,6 +437,18 @@ const baseSchema = {
   // say how long its refresh token lives): background imports need them after sign-out of
   // the tab, but an abandoned grant should not live forever.
   CONNECTION_IDLE_DAYS: integer(1, 365, 30),
+  // Region assumed for phone numbers written without a country code, to compute their E.164
+  // form when the provider gives none (ISO 3166-1 alpha-2, e.g. DE). Unset: only numbers
+  // with a country code get one.
+  DEFAULT_PHONE_REGION: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .optional()
+    .refine((v) => v === undefined || isSupportedCountry(v), {
+      message: 'must be a two-letter ISO 3166-1 region with phone numbers, e.g. DE or US',
+    })
+    .transform((v) => v as CountryCode | undefined),
   HTTP_TIMEOUT_SECONDS: integer(1, 120, 10),
   TRUST_PROXY: trustProxy,
   // Sign-in requests (/login and the callback together) one client address may make per
@@ -650,6 +664,7 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
       refreshSkewSeconds: base.TOKEN_REFRESH_SKEW_SECONDS,
       idleSeconds: base.CONNECTION_IDLE_DAYS * 24 * 3600,
     },
+    contacts: { defaultPhoneRegion: base.DEFAULT_PHONE_REGION },
     http: { timeoutSeconds: base.HTTP_TIMEOUT_SECONDS },
     providers,
   })

@@ -88,7 +88,10 @@ export function createServices(deps: {
   for (const [id, provider] of providers) {
     contactSources.set(
       id,
-      createContactSource(provider.settings, { fetchResource: provider.fetchResource }),
+      createContactSource(provider.settings, {
+        fetchResource: provider.fetchResource,
+        defaultRegion: config.contacts.defaultPhoneRegion,
+      }),
     )
   }
 

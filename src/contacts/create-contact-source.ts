@@ -14,7 +14,7 @@ export interface ContactSourceDeps {
   fetchResource(accessToken: string, url: URL): Promise<Response>
   /**
    * ISO 3166-1 region assumed for phone numbers without a country code, when the provider
-   * gives no E.164 form. TODO(people-full): set it from config, per person or deployment.
+   * gives no E.164 form (DEFAULT_PHONE_REGION).
    */
   defaultRegion?: CountryCode | undefined
 }

@@ -163,7 +163,16 @@ describe('a valid environment', () => {
     expect(config.tokens.idleSeconds).toBe(30 * 24 * 3600)
   })
 
+  it('when DEFAULT_PHONE_REGION is set in any case, then it is the upper-case region; unset, there is none', () => {
+    expect(loadConfig(validEnv({ DEFAULT_PHONE_REGION: 'de' })).contacts.defaultPhoneRegion).toBe(
+      'DE',
+    )
+    expect(loadConfig(validEnv()).contacts.defaultPhoneRegion).toBeUndefined()
+  })
+
   it.each([
+    ['DEFAULT_PHONE_REGION', 'XX'],
+    ['DEFAULT_PHONE_REGION', 'Germany'],
     ['SESSION_MAX_AGE_SECONDS', '59'],
     ['SESSION_MAX_AGE_SECONDS', 'a week'],
     ['CONNECTION_IDLE_DAYS', '0'],
