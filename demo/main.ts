@@ -3,14 +3,16 @@
 // (http://localhost:4001). Redis comes from REDIS_URL, or a private redis-server is
 // started. PostgreSQL comes from DATABASE_URL, or an embedded one is started whose data
 // stays in .data/postgres between runs. Secrets the demo needs are generated for this run.
-import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
+import { createHash, randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
 import pretty from 'pino-pretty'
 import { describeDatabaseUrl, loadConfig, readEnv } from '../src/config.ts'
 import { exitOnSignals } from '../src/exit-on-signals.ts'
 import { createLogger, withoutCredentials } from '../src/log.ts'
 import { startApp } from '../src/main.ts'
 import { ROOT_DIR } from '../src/paths.ts'
+import { reachableByEveryone } from './postgres-binaries.ts'
 import { startPostgresServer } from './postgres-server.ts'
 import { redisAnswers, startRedisServer } from './redis-server.ts'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demoProviderEnv, startDemoServers } from './stack.ts'
@@ -41,20 +43,35 @@ async function ensureRedis(url: string | undefined) {
   }
 }
 
+/**
+ * Where the demo's PostgreSQL keeps its data: .data/postgres in the checkout. As root the
+ * server runs as the OS user `postgres`, which cannot reach a checkout under /root or in a
+ * private folder; then a folder of this checkout's own under the system temp directory.
+ */
+function demoDataDir(): string {
+  const inCheckout = join(ROOT_DIR, '.data', 'postgres')
+  if (process.getuid?.() !== 0 || reachableByEveryone(inCheckout)) return inCheckout
+  const id = createHash('sha256').update(ROOT_DIR).digest('hex').slice(0, 12)
+  return join(tmpdir(), `contacts-importer-demo-${id}`)
+}
+
 /** DATABASE_URL when it is set; otherwise an embedded PostgreSQL that keeps its data. */
 async function ensureDatabase(url: string | undefined) {
   if (url) return { url, stop: async () => {} }
-  const dataDir = join(ROOT_DIR, '.data', 'postgres')
+  const dataDir = demoDataDir()
+  const shown = relative(process.cwd(), dataDir).startsWith('..')
+    ? dataDir
+    : relative(process.cwd(), dataDir)
   try {
     const server = await startPostgresServer({ dataDir, persistent: true })
     console.error(
-      `No DATABASE_URL: started an embedded PostgreSQL on ${describeDatabaseUrl(server.url)} (data in .data/postgres, kept between runs).`,
+      `No DATABASE_URL: started an embedded PostgreSQL on ${describeDatabaseUrl(server.url)} (data in ${shown}, kept between runs).`,
     )
     return server
   } catch (err) {
     throw new Error(
       `The demo needs PostgreSQL. DATABASE_URL is not set, and an embedded one could not be started: ` +
-        `${(err as Error).message}\nSet DATABASE_URL, or delete .data/postgres to start with an empty database.`,
+        `${(err as Error).message}\nSet DATABASE_URL, or delete ${shown} to start with an empty database.`,
     )
   }
 }

