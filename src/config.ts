@@ -120,7 +120,8 @@ function isLoopbackHost(hostname: string): boolean {
     (isIP(host) === 4 && host.startsWith('127.'))
   )
 }
-const PROVIDER_ID = /^[a-z][a-z0-9_]{0,31}$/
+/** What a provider id looks like (in URLs, variable names, links). */
+export const PROVIDER_ID = /^[a-z][a-z0-9_]{0,31}$/
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 const text = (hint?: string) => {

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto'
 import type { NextFunction, Request, Response } from 'express'
 import { isLoginProblem, loginProblem } from '../auth/login-problems.ts'
+import { PROVIDER_ID } from '../config.ts'
 import { AppError, ErrorCode, rateLimited, unknownProvider } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { Redis } from '../redis.ts'
@@ -20,7 +21,6 @@ import { toPublicError } from './public-error.ts'
 
 const PATH = '/sign-in/failed'
 const KEEP_SECONDS = 60
-const PROVIDER_ID = /^[a-z][a-z0-9_]{0,31}$/
 
 interface StoredFailure {
   status: number
