@@ -88,40 +88,33 @@ export function translateOidcError(
   }
   if (phase === 'refresh' && isInvalidGrant(err)) return reconnectNeeded(providerId, { cause: err })
   if (phase === 'callback') {
+    // Failed during a sign-in: the remedy is a new one that returns where the person was.
+    const duringSignIn = (code: ErrorCode, status: number, message: string) =>
+      new AppError(code, message, {
+        status,
+        provider: providerId,
+        returnTo: returnTo ?? '/',
+        cause: err,
+      })
     if (err instanceof client.AuthorizationResponseError) {
       if (err.error === 'access_denied') {
-        return new AppError(
+        return duringSignIn(
           ErrorCode.LOGIN_DECLINED,
+          403,
           'You declined access, so the app cannot read your contacts. You can try again whenever you like.',
-          {
-            status: 403,
-            provider: providerId,
-            returnTo: returnTo ?? '/',
-            cause: err,
-          },
         )
       }
-      return new AppError(
+      return duringSignIn(
         ErrorCode.LOGIN_FAILED,
+        400,
         `The provider could not complete the sign-in (error: ${errorCodeOf(err.error)}).`,
-        {
-          status: 400,
-          provider: providerId,
-          returnTo: returnTo ?? '/',
-          cause: err,
-        },
       )
     }
     if (isProtocolError(err)) {
-      return new AppError(
+      return duringSignIn(
         ErrorCode.LOGIN_INVALID_RESPONSE,
+        400,
         'The sign-in response could not be verified, so it was rejected. Please start again.',
-        {
-          status: 400,
-          provider: providerId,
-          returnTo: returnTo ?? '/',
-          cause: err,
-        },
       )
     }
   }
