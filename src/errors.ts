@@ -37,6 +37,8 @@ export const ErrorCode = Object.freeze({
   CONTACTS_FORBIDDEN: 'CONTACTS_FORBIDDEN',
   /** The contacts API answered something we cannot read. */
   CONTACTS_BAD_RESPONSE: 'CONTACTS_BAD_RESPONSE',
+  /** The provider no longer accepts the stored sync token: everything is read again. */
+  SYNC_TOKEN_EXPIRED: 'SYNC_TOKEN_EXPIRED',
   /** A state-changing request without a valid CSRF token. */
   CSRF_INVALID: 'CSRF_INVALID',
   /** The account is already connected to another person here. */

@@ -11,13 +11,41 @@ import type { Contact } from './contact.ts'
  */
 export type PageCursor = { readonly token: string } | { readonly url: string }
 
+/** A record of the page that cannot be stored, and why, in words a person understands. */
+export interface SkippedRecord {
+  /** The provider's id, when the record had one. */
+  externalId: string | undefined
+  reason: string
+}
+
 export interface ContactsPage {
+  /** Records to create or update. */
   contacts: Contact[]
+  /** External ids the provider reports as deleted (incremental reads: tombstones). */
+  deleted: string[]
+  /**
+   * Records that moved to a new external id (Google `metadata.previousResourceNames`):
+   * the stored record is re-keyed, not duplicated. The new record is also in `contacts`.
+   */
+  relinked: Array<{ from: string; to: string }>
+  /** Records on this page that cannot be stored. */
+  skipped: SkippedRecord[]
   /** Undefined on the last page. */
   next: PageCursor | undefined
   /**
-   * The provider's cursor for a later incremental import (Google `nextSyncToken`), given on
-   * the last page only. Kept for the sync that is yet to be built.
+   * The provider's cursor for the next incremental read (Google `nextSyncToken`), given on
+   * the last page only.
+   */
+  syncToken?: string
+  /** The provider's count of the whole set being read (People `totalItems`), if it says. */
+  total?: number
+}
+
+export interface ListOptions {
+  /**
+   * Read only what changed since this cursor (a previous `syncToken`). A cursor the
+   * provider no longer accepts throws SYNC_TOKEN_EXPIRED (source-errors.ts): the caller
+   * then reads everything again.
    */
   syncToken?: string
 }
@@ -31,5 +59,10 @@ export interface ContactSource {
    * otherwise the AppErrors of source-errors.ts. Read through readPages(), which guards
    * the cursors; a source does not check that a URL cursor is safe to follow.
    */
-  listPage(accessToken: string, cursor?: PageCursor): Promise<ContactsPage>
+  listPage(accessToken: string, cursor?: PageCursor, options?: ListOptions): Promise<ContactsPage>
+  /**
+   * The person's contact groups, id → name (Google `contactGroups.list`), so that labels
+   * are stored by name. Same errors as listPage.
+   */
+  listGroups(accessToken: string): Promise<Map<string, string>>
 }

@@ -81,6 +81,19 @@ export function contactsBadResponse(
 }
 
 /**
+ * The provider refuses the sync token of an incremental read (Google: HTTP 400 with reason
+ * EXPIRED_SYNC_TOKEN, formerly 410; contacts-apis.md §3.3). Not a failure of the import:
+ * the caller drops what the incremental read gave and reads everything again.
+ */
+export function syncTokenExpired(provider: string, cause?: unknown): AppError {
+  return new AppError(
+    ErrorCode.SYNC_TOKEN_EXPIRED,
+    'Your contacts provider asked for a full import again.',
+    { status: 502, provider, cause },
+  )
+}
+
+/**
  * What a failed `fetchResource` means. openid-client throws WWWAuthenticateChallengeError
  * for any answer carrying a challenge (RFC 6750 §3: the resource server explains a refusal
  * in WWW-Authenticate); anything else it throws is the network or the timeout.

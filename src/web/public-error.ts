@@ -39,6 +39,8 @@ const PAGES: Record<ErrorCode, { title: string; remedy?: Remedy }> = {
   CONTACTS_UNAUTHORIZED: { title: 'Reconnect to your provider', remedy: 'reconnect' },
   CONTACTS_FORBIDDEN: { title: 'Access to your contacts is missing', remedy: 'reconnect' },
   CONTACTS_BAD_RESPONSE: { title: 'Unexpected answer from the contacts service' },
+  // Handled inside an import (a full resync); a page only sees it if that went wrong too.
+  SYNC_TOKEN_EXPIRED: { title: 'Unexpected answer from the contacts service' },
   ACCOUNT_TAKEN: { title: 'Account already in use', remedy: 'home' },
   CHOICE_EXPIRED: { title: 'This question expired', remedy: 'home' },
   CSRF_INVALID: { title: 'Form expired', remedy: 'home' },

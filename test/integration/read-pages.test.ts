@@ -281,8 +281,14 @@ function linkSource(start: URL): ContactSource {
           contact.name.display = id
           return contact
         }),
+        deleted: [],
+        relinked: [],
+        skipped: [],
         next: link ? { url: link } : undefined,
       }
+    },
+    async listGroups() {
+      return new Map()
     },
   }
 }

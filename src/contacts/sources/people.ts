@@ -228,9 +228,16 @@ export function createPeopleSource(deps: {
       return {
         // proto3 JSON leaves empty lists out: no `connections` means none.
         contacts: list(body.connections).flatMap((person) => toContact(person, mapping) ?? []),
+        deleted: [],
+        relinked: [],
+        skipped: [],
         next: token ? { token } : undefined,
         ...(syncToken && { syncToken }),
       }
+    },
+
+    async listGroups() {
+      return new Map()
     },
   }
 }

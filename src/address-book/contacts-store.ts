@@ -1,0 +1,94 @@
+// The address book in PostgreSQL (migration 0002): the contacts each connection brought in,
+// keyed by (connection, external id) so that a re-import never duplicates a record. Writes
+// take the caller's transaction (a page's rows commit together with the import's cursor,
+// imports/write-page.ts); reads are always scoped to one person.
+import type { PoolClient } from 'pg'
+import type { Contact } from '../contacts/contact.ts'
+
+/** What a query needs: the pool, or one client inside a transaction. */
+export type Queryable = Pick<PoolClient, 'query'>
+
+/** How one page's records changed the book. */
+export interface UpsertCounts {
+  created: number
+  updated: number
+  /** Same etag (or, without etags, the same mapped data): not rewritten. */
+  unchanged: number
+}
+
+/** One row of the list: enough for a line of /contacts. */
+export interface ContactSummary {
+  id: string
+  connectionId: string
+  displayName: string
+  /** The primary (else first) email, phone and organisation name, when there is one. */
+  email: string | undefined
+  phone: string | undefined
+  organization: string | undefined
+}
+
+/** One contact with every field, and where it came from. */
+export interface StoredContact {
+  id: string
+  connectionId: string
+  /** Configured provider id of its connection. */
+  provider: string
+  externalId: string
+  etag: string | undefined
+  displayName: string
+  /** The Contact model as mapped at import, `raw` included. */
+  contact: Contact
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface ContactListPage {
+  contacts: ContactSummary[]
+  /** Opaque keyset cursor of the next page; undefined on the last. */
+  next: string | undefined
+}
+
+export interface ContactsStore {
+  /**
+   * Creates or updates the records of one page in one statement, and marks them as seen by
+   * `seenBy` (a full run's id, for sweep). Duplicate external ids within the page count once.
+   */
+  upsert(
+    tx: Queryable,
+    target: { personId: string; connectionId: string; seenBy: string | undefined },
+    contacts: Contact[],
+  ): Promise<UpsertCounts>
+  /** Moves records to their new external id (Google previousResourceNames). */
+  relink(
+    tx: Queryable,
+    connectionId: string,
+    pairs: ReadonlyArray<{ from: string; to: string }>,
+  ): Promise<void>
+  /** Deletes the connection's records with these external ids; returns how many were there. */
+  remove(tx: Queryable, connectionId: string, externalIds: readonly string[]): Promise<number>
+  /** Deletes the connection's records that the full run `seenBy` did not see; returns how many. */
+  sweep(tx: Queryable, connectionId: string, seenBy: string): Promise<number>
+
+  /**
+   * One page of the person's book, sorted by name (accents and case ignored), keyset paged.
+   * `q` searches names, emails, phones in any format and organisations. A malformed `after`
+   * throws AppError BAD_REQUEST.
+   */
+  list(
+    personId: string,
+    options: { q?: string; after?: string; limit: number },
+  ): Promise<ContactListPage>
+  /** How many contacts the person has (matching `q` when given). */
+  count(personId: string, q?: string): Promise<number>
+  /** Per connection id: how many contacts it brought. */
+  countByConnection(personId: string): Promise<Map<string, number>>
+  /** One of the person's contacts; undefined when the id is not theirs (or not a uuid). */
+  get(personId: string, id: string): Promise<StoredContact | undefined>
+  /**
+   * Every contact of the person in list order, in batches read through a cursor, so an
+   * export never holds the whole book. Stop iterating to release the cursor.
+   */
+  stream(personId: string, batchSize?: number): AsyncGenerator<StoredContact[], void>
+  /** Deletes every contact of the person; returns how many. */
+  removeAll(tx: Queryable, personId: string): Promise<number>
+}

@@ -1,0 +1,82 @@
+-- The address book: the contacts each connection brought in, and the import runs that
+-- brought them. A contact is keyed by (connection, external id), so a re-import updates
+-- the record it made before and never adds a second one. person_id is repeated on every
+-- row so that every read is scoped to one person by an index, never by a join that a
+-- mistake could leave out.
+-- pg_trgm ships with PostgreSQL (contrib); it gives `ILIKE '%…%'` an index (search).
+
+-- Up Migration
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+CREATE TABLE imports (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  person_id uuid NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+  connection_id uuid NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+  kind text NOT NULL CHECK (kind IN ('full', 'incremental', 'resync')),
+  state text NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'active', 'completed', 'failed')),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  started_at timestamptz,
+  finished_at timestamptz,
+  created integer NOT NULL DEFAULT 0,
+  updated integer NOT NULL DEFAULT 0,
+  deleted integer NOT NULL DEFAULT 0,
+  unchanged integer NOT NULL DEFAULT 0,
+  skipped integer NOT NULL DEFAULT 0,
+  pages_done integer NOT NULL DEFAULT 0,
+  -- The provider's count of the whole set (People totalItems), for the progress bar.
+  total integer,
+  -- Where a resumed run goes on: the next page cursor and the sync token it reads from.
+  -- Saved in the same transaction as each page's rows (import/write-page.ts).
+  resume jsonb,
+  error_code text,
+  error_message text,
+  error_retryable boolean
+);
+
+CREATE INDEX imports_connection_created ON imports (connection_id, created_at DESC);
+CREATE INDEX imports_person_created ON imports (person_id, created_at DESC);
+-- At most one run per connection is waiting or active: a second "Import now" joins it.
+CREATE UNIQUE INDEX imports_one_running ON imports (connection_id) WHERE state IN ('waiting', 'active');
+
+-- Records a run could not store, with the provider's id and the reason (the run's report).
+CREATE TABLE import_skips (
+  import_id uuid NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+  position integer NOT NULL,
+  external_id text,
+  reason text NOT NULL,
+  PRIMARY KEY (import_id, position)
+);
+
+CREATE TABLE contacts (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  person_id uuid NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+  connection_id uuid NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+  external_id text NOT NULL,
+  etag text,
+  display_name text NOT NULL,
+  -- Lower-case, accents removed (address-book/normalize.ts): the order of the list and
+  -- its keyset cursor. Compared with COLLATE "C" so that the order does not depend on the
+  -- server's locale.
+  sort_key text COLLATE "C" NOT NULL,
+  -- Names, emails, phones (as typed and as digits), organisations, normalised the same
+  -- way: what ?q= searches, through the trigram index.
+  search_text text NOT NULL,
+  -- The Contact model without `raw` (contacts/contact.ts).
+  data jsonb NOT NULL,
+  -- The provider's own record as received, so a later mapping needs no new import.
+  raw jsonb,
+  -- The last full run that saw this record: a full run ends by removing the records of
+  -- its connection it did not see (mark and sweep). Not indexed, so marking stays a HOT update.
+  seen_by uuid,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (connection_id, external_id)
+);
+
+CREATE INDEX contacts_person_sort ON contacts (person_id, sort_key, id);
+CREATE INDEX contacts_search ON contacts USING gin (search_text gin_trgm_ops);
+
+-- Down Migration
+DROP TABLE contacts;
+DROP TABLE import_skips;
+DROP TABLE imports;
