@@ -38,3 +38,13 @@ export interface ImportRun {
 }
 
 export type { SkippedRecord }
+
+/** The reads the web pages need; the worker's writes are added by the import engine. */
+export interface ImportsReader {
+  /** One of the person's runs; undefined when the id is not theirs (or not a uuid). */
+  get(personId: string, id: string): Promise<ImportRun | undefined>
+  /** Per connection id: its latest run. */
+  latestByConnection(personId: string): Promise<Map<string, ImportRun>>
+  /** The records a run skipped, in the order met, in batches (its downloadable report). */
+  skips(personId: string, id: string): AsyncGenerator<SkippedRecord[], void>
+}
