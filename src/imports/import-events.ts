@@ -8,7 +8,13 @@
 import type { Logger } from '../log.ts'
 import type { Redis } from '../redis.ts'
 import type { RedisKeys } from '../redis-keys.ts'
-import type { ImportCounts, ImportError, ImportKind, ImportRun, ImportState } from './imports-store.ts'
+import type {
+  ImportCounts,
+  ImportError,
+  ImportKind,
+  ImportRun,
+  ImportState,
+} from './imports-store.ts'
 
 export interface RunSnapshot {
   id: string

@@ -7,6 +7,7 @@
 // (or join) that connection's run (import-worker.ts), so a schedule never runs an import
 // next to another one of the same connection.
 import { Queue } from 'bullmq'
+import type { Logger } from '../log.ts'
 import type { Redis } from '../redis.ts'
 
 export const QUEUE_NAME = 'imports'
@@ -48,6 +49,7 @@ export function createImportQueue(deps: {
   /** A producer connection (redis.ts createQueueRedis); the caller closes it. */
   connection: Redis
   prefix: string
+  log: Logger
 }): ImportQueue {
   const queue = new Queue<ImportJobData>(QUEUE_NAME, {
     connection: deps.connection,
@@ -59,6 +61,10 @@ export function createImportQueue(deps: {
       removeOnFail: true,
     },
   })
+  // Without a listener an 'error' event would end the process; a start fails on its own.
+  queue.on('error', (err: Error) =>
+    deps.log.warn({ err: { message: err.message } }, 'import queue: redis connection problem'),
+  )
 
   return {
     async enqueue(runId) {

@@ -8,8 +8,9 @@
 //     to another (a stall) can never write a page twice or over the other's cursor;
 //   - a run ends once (finish only moves an unfinished run), and a deleted row (the person
 //     deleted their data) is the end of it for whoever holds its job.
-import type { PageCursor, SkippedRecord } from '../contacts/contact-source.ts'
+
 import type { Queryable } from '../address-book/contacts-store.ts'
+import type { PageCursor, SkippedRecord } from '../contacts/contact-source.ts'
 import type { Database } from '../db/database.ts'
 
 export type ImportKind = 'full' | 'incremental' | 'resync'
@@ -377,13 +378,16 @@ export function createImportsStore(deps: { db: Pick<Database, 'query' | 'pool'> 
     },
 
     async saveSyncState(tx, connectionId, state) {
-      await tx.query('UPDATE connections SET import_state = import_state || $2::jsonb WHERE id = $1', [
-        connectionId,
-        {
-          syncToken: state.syncToken ?? null,
-          ...(state.lastFullSyncAt !== undefined && { lastFullSyncAt: state.lastFullSyncAt }),
-        },
-      ])
+      await tx.query(
+        'UPDATE connections SET import_state = import_state || $2::jsonb WHERE id = $1',
+        [
+          connectionId,
+          {
+            syncToken: state.syncToken ?? null,
+            ...(state.lastFullSyncAt !== undefined && { lastFullSyncAt: state.lastFullSyncAt }),
+          },
+        ],
+      )
     },
 
     async hasCompleted(personId) {

@@ -217,8 +217,7 @@ export function createRunImport(deps: RunImportDeps) {
       }
       const sync = await imports.syncState(connection.id)
       // A resumed run goes on as it was; a new one reads changes only if it can.
-      const kind =
-        found.state === 'active' ? found.kind : sync.syncToken ? 'incremental' : 'full'
+      const kind = found.state === 'active' ? found.kind : sync.syncToken ? 'incremental' : 'full'
       const record = await imports.markActive(runId, kind)
       if (!record) return 'gone'
       const progress: Progress = {

@@ -111,7 +111,7 @@ export function createImportStarter(deps: {
 
     async scheduled(personId, connectionId) {
       const connection = await people.connection(personId, connectionId)
-      if (!connection || connection.status !== 'active') {
+      if (connection?.status !== 'active') {
         await queue.unschedule(connectionId)
         log.info({ connection: connectionId }, 'connection ended; its sync schedule removed')
         return undefined

@@ -119,7 +119,9 @@ export function createPageRoutes(deps: {
       // later page shows on the next visit).
       connection: panel,
       providerLabel: panel.providerLabel,
-      first: first.done ? { contacts: [], deleted: [], relinked: [], skipped: [], next: undefined } : first.value,
+      first: first.done
+        ? { contacts: [], deleted: [], relinked: [], skipped: [], next: undefined }
+        : first.value,
       rest: pages,
       async onFailure(err) {
         // The page has begun, so the error handler cannot help: log as it would.
