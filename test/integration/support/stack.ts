@@ -11,6 +11,7 @@ import {
   DEMO_CLIENT_ID,
   DEMO_CLIENT_SECRET,
   type DemoServers,
+  type DemoServersOptions,
   demoProviderEnv,
   startDemoServers,
 } from '../../../demo/stack.ts'
@@ -79,13 +80,16 @@ export interface StackOptions {
   /** Another Redis than the run's shared one (a test that pauses or stops it). */
   redisUrl?: string
   /**
-   * Which instances run an import worker (as WORKER=on does in `npm start`): every one by
-   * default, none with `[]`.
+   * Which instances run an import worker (as WORKER=on does in `npm start`), e.g. `[0]`.
+   * None by default: a sign-in still queues its first import, but nothing runs it, so
+   * tests of other things see no import traffic at the provider.
    */
   workers?: number[]
   /** Retry delays of the imports' provider calls; tests use a few milliseconds. */
   backoff?: Partial<BackoffSettings>
   workerTiming?: WorkerTiming
+  /** How the demo contacts server behaves (page latency, sync token lifetime). */
+  contacts?: DemoServersOptions['contacts']
 }
 
 /** Retries fast enough for tests, still jittered and bounded. */
@@ -125,6 +129,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       postLogoutRedirectUris: [`${appUrl}/`],
     },
     accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+    contacts: options.contacts,
   })
 
   const prefix = `t${randomBytes(4).toString('hex')}:`
@@ -216,7 +221,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       providers,
       backoff: options.backoff ?? TEST_BACKOFF,
     })
-    if (options.workers?.includes(index) ?? true) {
+    if (options.workers?.includes(index)) {
       await imports.startWorker({ timing: options.workerTiming })
     }
     server.on('request', createApp({ config, log, redis, db, providers, services, imports }))
