@@ -138,3 +138,143 @@ describe('importing again', () => {
     expect((await importNow()).kind).toBe('incremental')
   })
 })
+
+describe('two clicks at once', () => {
+  it('when "Import now" is posted twice at the same moment, then both land on one run and one run is made', async () => {
+    const before = (await runsOf(stack, personId)).length
+    const csrf = await csrfOf(stack, alice)
+    const post = () => alice.request(`${stack.appUrl}/import`, { form: { _csrf: csrf } })
+
+    const [a, b] = await Promise.all([post(), post()])
+
+    expect([a.status, b.status]).toEqual([303, 303])
+    expect(a.location).toBe(b.location)
+    const runs = await runsOf(stack, personId)
+    expect(runs).toHaveLength(before + 1)
+    expect(a.location).toBe(`${stack.appUrl}/imports/${runs[0]?.id}`)
+    await waitForRun(stack, personId, runs[0]?.id ?? '')
+  })
+})
+
+describe('the progress page', () => {
+  it('while a run waits, then the page has a real <progress> with a label, a live status line, and refreshes itself without JavaScript', async () => {
+    // A held run: nothing takes its job until the worker can read the provider's first page.
+    stack.demo.contactsServer.faults.add({ delayMs: 600, route: 'connections' })
+    const id = await startImport(stack, alice)
+    const page = await alice.request(`${stack.appUrl}/imports/${id}`)
+
+    expect(page.status).toBe(200)
+    expect(page.headers.get('cache-control')).toBe('no-store')
+    expect(page.body).toMatch(/<progress id="import-progress" aria-label="Import progress"/)
+    expect(page.body).toMatch(/<p id="import-status" role="status" aria-live="polite">/)
+    expect(page.body).toContain('data-events="/imports/')
+    expect(page.body).toContain('<noscript><meta http-equiv="refresh" content="3"></noscript>')
+    expect(page.body).toContain('<script src="/static/import-progress.js" defer></script>')
+    // Same-origin scripts only, never inline ones.
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
+
+    const done = await waitForRun(stack, personId, id)
+    const summary = await alice.request(`${stack.appUrl}/imports/${id}`)
+    expect(done.state).toBe('completed')
+    expect(summary.body).toContain('Import complete')
+    expect(summary.body).not.toContain('http-equiv="refresh"')
+    expect(summary.body).not.toContain('import-progress.js')
+    expect(summary.body).toMatch(/<progress[^>]* value="1" max="1">/)
+    expect(summary.body).toContain('href="/contacts"')
+  })
+
+  it('when asked for JSON, then it answers { state, kind, counts, pagesDone, error } for scripts', async () => {
+    const hop = await alice.request(`${stack.appUrl}/imports/${firstRunId}`, {
+      headers: { accept: 'application/json' },
+    })
+
+    expect(hop.status).toBe(200)
+    expect(hop.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(JSON.parse(hop.body)).toEqual({
+      id: firstRunId,
+      state: 'completed',
+      kind: 'full',
+      counts: { created: 250, updated: 0, deleted: 0, unchanged: 0, skipped: 0 },
+      pagesDone: 1,
+      total: 250,
+      error: null,
+    })
+  })
+
+  it('when records could not be kept, then the summary lists them with the reason and the CSV has them all', async () => {
+    const empty = directory().add('alice', {})
+    const id = await startImport(stack, alice)
+    const run = await waitForRun(stack, personId, id)
+    expect(run.counts).toMatchObject({ created: 0, skipped: 1 })
+
+    const page = await alice.request(`${stack.appUrl}/imports/${id}`)
+    expect(page.body).toContain('1 record was skipped')
+    expect(page.body).toContain(empty.resourceName)
+    expect(page.body).toContain('no name, email, phone number or any other detail')
+
+    const csv = await alice.request(`${stack.appUrl}/imports/${id}/skipped.csv`)
+    expect(csv.status).toBe(200)
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="?import-[0-9a-f-]{36}-skipped\.csv/)
+    const { parse } = await import('csv-parse/sync')
+    const rows = parse(csv.body.replace(/^\uFEFF/, ''), { columns: true }) as unknown[]
+    expect(rows).toEqual([
+      {
+        'provider id': empty.resourceName,
+        reason: 'This contact has no name, email, phone number or any other detail to keep.',
+      },
+    ])
+  })
+})
+
+describe('another person', () => {
+  it("when bob asks for alice's run in any form, then every answer is a 404 that says nothing about it", async () => {
+    const bob = new Browser()
+    await signIn(bob, stack.appUrl, { username: 'bob', password: 'bob-demo' })
+    const url = `${stack.appUrl}/imports/${firstRunId}`
+
+    const asked = await Promise.all([
+      bob.request(url),
+      bob.request(url, { headers: { accept: 'application/json' } }),
+      bob.request(`${url}/events`, { headers: { accept: 'text/event-stream' } }),
+      bob.request(`${url}/skipped.csv`),
+      bob.request(`${stack.appUrl}/imports/not-a-uuid`),
+    ])
+
+    expect(asked.map((hop) => hop.status)).toEqual([404, 404, 404, 404, 404])
+    for (const hop of asked) expect(hop.body).not.toContain('alice')
+    expect(JSON.parse(asked[1]?.body ?? '')).toMatchObject({ error: { code: 'NOT_FOUND' } })
+  })
+
+  it("when bob posts alice's connection id to /import, then it is a 404 and no run starts", async () => {
+    const bob = new Browser()
+    await signIn(bob, stack.appUrl, { username: 'bob', password: 'bob-demo' })
+    const before = (await runsOf(stack, personId)).length
+    const hop = await bob.request(`${stack.appUrl}/import`, {
+      form: { _csrf: await csrfOf(stack, bob), connection: connectionId },
+    })
+
+    expect(hop.status).toBe(404)
+    expect((await runsOf(stack, personId)).length).toBe(before)
+  })
+
+  it('when /import is posted without the CSRF token, by GET, or naming two connections, then it is refused and no run starts', async () => {
+    const before = (await runsOf(stack, personId)).length
+    const forged = await alice.request(`${stack.appUrl}/import`, { form: { _csrf: 'forged' } })
+    const get = await alice.request(`${stack.appUrl}/import`)
+    const twoIds = await fetch(`${stack.appUrl}/import`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: await alice.jar.getCookieString(stack.appUrl),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: `_csrf=${encodeURIComponent(await csrfOf(stack, alice))}&connection=${connectionId}&connection=${connectionId}`,
+    })
+
+    expect(forged.status).toBe(403)
+    expect(get.status).toBe(405)
+    expect(twoIds.status).toBe(400)
+    expect((await runsOf(stack, personId)).length).toBe(before)
+  })
+})
