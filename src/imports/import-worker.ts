@@ -6,7 +6,7 @@
 // writing and then hands its job back to the queue (moveToWait), so another worker — or
 // this one after a restart — goes on from the saved cursor. Nothing is lost, nothing is
 // written twice.
-import { type Job, WaitingError, Worker } from 'bullmq'
+import { DelayedError, type Job, WaitingError, Worker } from 'bullmq'
 import { ErrorCode } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { Redis } from '../redis.ts'
@@ -52,11 +52,23 @@ export interface ImportWorkerDeps {
 
 const isSyncJob = (job: Job<ImportJobData>): job is Job<SyncJobData> => job.name === SYNC_JOB
 
+/**
+ * A job this worker took while stopping (a fetch already under way when the close began
+ * can still take one) goes back at once, a moment later, for another worker.
+ */
+const HAND_BACK_DELAY_MS = 1000
+
 export async function startImportWorker(deps: ImportWorkerDeps): Promise<ImportWorker> {
   const { log, timing = {} } = deps
   const running = new Set<AbortController>()
+  let stopping = false
 
   async function processRun(job: Job<RunJobData>, token: string | undefined) {
+    if (stopping) {
+      log.debug({ run: job.data.runId }, 'import taken while stopping; handed back')
+      await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token)
+      throw new DelayedError()
+    }
     const controller = new AbortController()
     running.add(controller)
     try {
@@ -126,6 +138,7 @@ export async function startImportWorker(deps: ImportWorkerDeps): Promise<ImportW
   return {
     close() {
       closing ??= (async () => {
+        stopping = true
         // Closing first, so no job is taken between the abort and the close.
         const closed = worker.close()
         for (const controller of running) controller.abort()

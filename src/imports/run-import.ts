@@ -87,6 +87,7 @@ export function createRunImport(deps: RunImportDeps) {
   ) {
     const { record } = progress
     const seenBy = record.kind === 'incremental' ? undefined : record.id
+    const started = performance.now()
     const delta = await inTransaction(db, async (tx) => {
       const claim = await imports.claimPage(tx, record.id, progress.pagesDone)
       if (claim !== 'ours') throw new RunLost(claim)
@@ -115,6 +116,15 @@ export function createRunImport(deps: RunImportDeps) {
       progress.counts[key] += delta[key]
     }
     progress.total = page.total ?? progress.total
+    log.debug(
+      {
+        run: record.id,
+        page: progress.pagesDone,
+        ms: Math.round(performance.now() - started),
+        ...delta,
+      },
+      'import page written',
+    )
     await publish(progress)
   }
 

@@ -10,6 +10,7 @@ import { Browser } from './support/browser.ts'
 import {
   bookOf,
   csrfOf,
+  demoName,
   personOf,
   runsOf,
   startImport,
@@ -97,9 +98,9 @@ describe('importing again', () => {
   it('when contacts were added, changed and deleted at the provider, then the incremental run reports exactly those and the book follows', async () => {
     const people = directory().people('alice')
     const [changed, deleted] = [people[10] as Person, people[20] as Person]
-    const added = directory().add('alice', { names: [{ displayName: 'Zoë Newcomer' }] })
+    const added = directory().add('alice', { names: [demoName('Zoë Newcomer')] })
     directory().update('alice', changed.resourceName, {
-      names: [{ displayName: 'Renamed Person' }],
+      names: [demoName('Renamed Person')],
     })
     directory().delete('alice', deleted.resourceName)
 
@@ -215,7 +216,9 @@ describe('the progress page', () => {
     const csv = await alice.request(`${stack.appUrl}/imports/${id}/skipped.csv`)
     expect(csv.status).toBe(200)
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
-    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="?import-[0-9a-f-]{36}-skipped\.csv/)
+    expect(csv.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="?import-[0-9a-f-]{36}-skipped\.csv/,
+    )
     const { parse } = await import('csv-parse/sync')
     const rows = parse(csv.body.replace(/^\uFEFF/, ''), { columns: true }) as unknown[]
     expect(rows).toEqual([

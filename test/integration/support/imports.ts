@@ -2,6 +2,7 @@
 // progress page, with its CSRF token), wait for a run to end, and read what it left in
 // PostgreSQL, as an operator would.
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Name } from '../../../demo/person.ts'
 import type { ImportRun } from '../../../src/imports/imports-store.ts'
 import { type Browser, formValue } from './browser.ts'
 import { storedSession } from './session.ts'
@@ -60,7 +61,8 @@ export async function waitForRun(
   for (;;) {
     const run = await importsStore(stack).get(personId, runId)
     if (run && (run.state === 'completed' || run.state === 'failed')) return run
-    if (Date.now() > until) throw new Error(`run ${runId} still ${run?.state} after ${timeoutMs} ms`)
+    if (Date.now() > until)
+      throw new Error(`run ${runId} still ${run?.state} after ${timeoutMs} ms`)
     await sleep(25)
   }
 }
@@ -102,4 +104,14 @@ export async function bookOf(stack: TestStack, connectionId: string): Promise<Bo
     [connectionId],
   )
   return rows
+}
+
+/** A People name as the directory stores it: every display form the same. */
+export function demoName(name: string): Name {
+  return {
+    metadata: { primary: true, source: { type: 'CONTACT' as const, id: '0' } },
+    displayName: name,
+    displayNameLastFirst: name,
+    unstructuredName: name,
+  }
 }
