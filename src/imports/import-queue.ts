@@ -51,28 +51,35 @@ export function createImportQueue(deps: {
   prefix: string
   log: Logger
 }): ImportQueue {
-  const queue = new Queue<ImportJobData>(QUEUE_NAME, {
-    connection: deps.connection,
-    prefix: deps.prefix,
-    defaultJobOptions: {
-      attempts: ATTEMPTS,
-      backoff: { type: 'exponential', delay: 5000 },
-      removeOnComplete: true,
-      removeOnFail: true,
-    },
-  })
-  // Without a listener an 'error' event would end the process; a start fails on its own.
-  queue.on('error', (err: Error) =>
-    deps.log.warn({ err: { message: err.message } }, 'import queue: redis connection problem'),
-  )
+  // Made on first use: a process that never starts an import (or an anonymous visit)
+  // leaves nothing of BullMQ's in Redis.
+  let made: Queue<ImportJobData> | undefined
+  function queue(): Queue<ImportJobData> {
+    if (made) return made
+    made = new Queue<ImportJobData>(QUEUE_NAME, {
+      connection: deps.connection,
+      prefix: deps.prefix,
+      defaultJobOptions: {
+        attempts: ATTEMPTS,
+        backoff: { type: 'exponential', delay: 5000 },
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    })
+    // Without a listener an 'error' event would end the process; a start fails on its own.
+    made.on('error', (err: Error) =>
+      deps.log.warn({ err: { message: err.message } }, 'import queue: redis connection problem'),
+    )
+    return made
+  }
 
   return {
     async enqueue(runId) {
-      await queue.add(RUN_JOB, { runId }, { jobId: runId })
+      await queue().add(RUN_JOB, { runId }, { jobId: runId })
     },
 
     async schedule(connection, hours) {
-      await queue.upsertJobScheduler(
+      await queue().upsertJobScheduler(
         scheduleId(connection.id),
         { every: hours * 3600 * 1000 },
         {
@@ -84,17 +91,19 @@ export function createImportQueue(deps: {
     },
 
     async unschedule(connectionId) {
-      await queue.removeJobScheduler(scheduleId(connectionId))
+      await queue().removeJobScheduler(scheduleId(connectionId))
     },
 
     async scheduled() {
-      const schedulers = await queue.getJobSchedulers(0, -1)
+      const schedulers = await queue().getJobSchedulers(0, -1)
       return schedulers.flatMap((s) => {
         const data = s.template?.data as Partial<SyncJobData> | undefined
         return typeof data?.connectionId === 'string' ? [data.connectionId] : []
       })
     },
 
-    close: () => queue.close(),
+    close: async () => {
+      await made?.close()
+    },
   }
 }
