@@ -32,7 +32,11 @@ const starter = () => {
 describe('periodic sync', () => {
   it('when alice signs in, then her connection gets one schedule every 6 hours; a scheduled sync joins a running import and later reads only changes', async () => {
     const alice = new Browser()
-    await signIn(alice, stack.appUrl, { username: 'alice', password: 'alice-demo', start: '/login?provider=demo' })
+    await signIn(alice, stack.appUrl, {
+      username: 'alice',
+      password: 'alice-demo',
+      start: '/login?provider=demo',
+    })
     const personId = await personOf(stack, alice)
     const connection = await storedConnection(stack, alice)
 
@@ -59,7 +63,11 @@ describe('periodic sync', () => {
 
   it('when the connection is disconnected, then its schedule is removed', async () => {
     const carol = new Browser()
-    await signIn(carol, stack.appUrl, { username: 'carol', password: 'carol-demo', start: '/login?provider=demo' })
+    await signIn(carol, stack.appUrl, {
+      username: 'carol',
+      password: 'carol-demo',
+      start: '/login?provider=demo',
+    })
     const personId = await personOf(stack, carol)
     const connection = await storedConnection(stack, carol)
     const keys = async () => (await queue.getJobSchedulers(0, -1)).map((s) => s.key)

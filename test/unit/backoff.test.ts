@@ -37,7 +37,10 @@ describe('backoff', () => {
 
   it('when jitter draws zero, then there is no wait at all (full jitter spans 0 to the ceiling)', async () => {
     const waits: number[] = []
-    const backoff = createBackoff({ baseMs: 1000 }, { random: () => 0, onRetry: (_e, ms) => waits.push(ms) })
+    const backoff = createBackoff(
+      { baseMs: 1000 },
+      { random: () => 0, onRetry: (_e, ms) => waits.push(ms) },
+    )
     expect(await backoff.retry(flaky([contactsUnavailable('demo')]).read)).toBe('ok')
     expect(waits).toEqual([0])
   })
