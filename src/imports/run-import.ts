@@ -213,9 +213,15 @@ export function createRunImport(deps: RunImportDeps) {
 
   return async function runImport(runId: string, signal?: AbortSignal): Promise<RunOutcome> {
     const found = await imports.byId(runId)
-    if (!found || isFinished(found.state)) return 'gone'
-    const connection = await deps.people.connection(found.personId, found.connectionId)
-    if (!connection) return 'gone'
+    const connection =
+      found && !isFinished(found.state)
+        ? await deps.people.connection(found.personId, found.connectionId)
+        : undefined
+    if (!found || !connection) {
+      // Deleted (the person deleted their data), or finished by an earlier holder.
+      log.info({ run: runId }, 'import run gone or finished; its job ends')
+      return 'gone'
+    }
     try {
       const provider = deps.sources.get(connection.provider)
       if (connection.status !== 'active') throw connectionEnded(connection.provider)
@@ -229,7 +235,7 @@ export function createRunImport(deps: RunImportDeps) {
       // A resumed run goes on as it was; a new one reads changes only if it can.
       const kind = found.state === 'active' ? found.kind : sync.syncToken ? 'incremental' : 'full'
       const record = await imports.markActive(runId, kind)
-      if (!record) return 'gone'
+      if (!record) throw new RunLost('gone')
       const progress: Progress = {
         record,
         pagesDone: record.pagesDone,

@@ -11,6 +11,7 @@ import {
   bookOf,
   csrfOf,
   demoName,
+  eventually,
   personOf,
   runsOf,
   startImport,
@@ -137,6 +138,25 @@ describe('importing again', () => {
     )
     // The resync got a new token: the next import reads changes only again.
     expect((await importNow()).kind).toBe('incremental')
+  })
+})
+
+describe('a run deleted while it runs', () => {
+  it('when the run row goes (the person deleted their data), then its job ends quietly and writes nothing more', async () => {
+    const added = directory().add('alice', { names: [demoName('Never Imported')] })
+    // The page is held at the provider while the row is deleted.
+    stack.demo.contactsServer.faults.add({ delayMs: 400, route: 'connections' })
+    const id = await startImport(stack, alice)
+    await stack.database.db.query('DELETE FROM imports WHERE id = $1', [id])
+
+    await eventually(
+      async () => (stack.logs.some((l) => l.includes('import run gone')) ? true : undefined),
+      'the worker to notice',
+    )
+    expect(await externalIds()).not.toContain(added.resourceName)
+    expect(stack.logs.filter((l) => l.includes('"import failed"'))).toEqual([])
+    directory().delete('alice', added.resourceName)
+    stack.demo.contactsServer.faults.clear()
   })
 })
 
