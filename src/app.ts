@@ -5,6 +5,7 @@ import { createLoginCookies } from './auth/login-cookies.ts'
 import { enforceSessionMaxAge } from './auth/session-lifetime.ts'
 import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
+import type { ImportEngine } from './imports/import-engine.ts'
 import type { Logger } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.ts'
@@ -15,10 +16,11 @@ import { csrfTokenFor } from './web/csrf.ts'
 import { createErrorHandler } from './web/error-handler.ts'
 import { notFound } from './web/not-found.ts'
 import { createPersonLocals } from './web/person-locals.ts'
-import { createRateLimits } from './web/rate-limit.ts'
+import { createRateLimiter, createRateLimits } from './web/rate-limit.ts'
 import { requestLog } from './web/request-log.ts'
 import { createAuthRoutes } from './web/routes/auth.ts'
 import { createHealthRoutes } from './web/routes/health.ts'
+import { createImportRoutes } from './web/routes/imports.ts'
 import { createPageRoutes } from './web/routes/pages.ts'
 import { securityHeaders } from './web/security-headers.ts'
 
@@ -29,10 +31,12 @@ export interface AppDeps {
   db: Database
   providers: ReadonlyMap<string, ProviderClient>
   services: Services
+  /** Starts imports and streams their progress (imports/import-engine.ts). */
+  imports: ImportEngine
 }
 
 export function createApp(deps: AppDeps): Express {
-  const { config, log, redis, db, providers, services } = deps
+  const { config, log, redis, db, providers, services, imports } = deps
   const app = express()
 
   // Settings
@@ -94,6 +98,7 @@ export function createApp(deps: AppDeps): Express {
       cookieName: config.session.cookieName,
       secure: config.session.secure,
       postLogoutRedirectUri: `${config.appUrl.origin}/`,
+      afterSignIn: (personId, connectionId) => imports.starter.afterSignIn(personId, connectionId),
     }),
   )
   app.use(
@@ -102,6 +107,24 @@ export function createApp(deps: AppDeps): Express {
       tokens: services.tokens,
       contactPages: services.contactPages,
       log,
+    }),
+  )
+
+  app.use(
+    createImportRoutes({
+      starter: imports.starter,
+      reader: services.importsStore,
+      events: imports.events,
+      providers,
+      limiter: createRateLimiter(
+        { redis, keys: services.keys, log },
+        {
+          name: 'import',
+          limit: config.rateLimits.actionsPerMinute,
+          windowSeconds: 60,
+          per: 'person',
+        },
+      ),
     }),
   )
 

@@ -11,6 +11,7 @@ import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startDemoServers } from '../../demo
 import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { createDatabase, type Database } from '../../src/db/database.ts'
+import { createImportEngine, type ImportEngine } from '../../src/imports/import-engine.ts'
 import { createProviders } from '../../src/oidc/providers.ts'
 import { createRedis } from '../../src/redis.ts'
 import { createServices } from '../../src/services.ts'
@@ -428,6 +429,7 @@ describe('Redis is down', () => {
   const logs: string[] = []
   let redis: ReturnType<typeof createRedis>
   let db: Database
+  let imports: ImportEngine
   let person: Browser
 
   beforeAll(async () => {
@@ -446,7 +448,8 @@ describe('Redis is down', () => {
     db = createDatabase(config.database, log)
     const providers = createProviders(config, log)
     const services = createServices({ config, log, redis, db, providers })
-    server = createServer(createApp({ config, log, redis, db, providers, services }))
+    imports = createImportEngine({ config, log, redis, db, services, providers })
+    server = createServer(createApp({ config, log, redis, db, providers, services, imports }))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const address = server.address()
     downUrl = `http://localhost:${typeof address === 'object' && address ? address.port : 0}`
@@ -456,6 +459,7 @@ describe('Redis is down', () => {
       server?.close(() => resolve())
       server?.closeAllConnections()
     })
+    await imports?.close()
     redis?.disconnect()
     await db?.close()
   })
