@@ -170,14 +170,24 @@ function rowOf(c: Contact): string[] {
     c.labels.join(JOIN),
     ...flat(
       fit(
-        byLabel(c.emails, (e) => e.type, (e) => e.address, (e) => e.primary),
+        byLabel(
+          c.emails,
+          (e) => e.type,
+          (e) => e.address,
+          (e) => e.primary,
+        ),
         GROUPS.email,
         1,
       ),
     ),
     ...flat(
       fit(
-        byLabel(c.phones, (p) => p.type, (p) => p.value, (p) => p.primary),
+        byLabel(
+          c.phones,
+          (p) => p.type,
+          (p) => p.value,
+          (p) => p.primary,
+        ),
         GROUPS.phone,
         1,
       ),
@@ -185,7 +195,12 @@ function rowOf(c: Contact): string[] {
     ...flat(fit(addresses, GROUPS.address, ADDRESS_FIELDS.length)),
     ...flat(
       fit(
-        byLabel(c.urls, (u) => u.type, (u) => u.value, (u) => u.primary),
+        byLabel(
+          c.urls,
+          (u) => u.type,
+          (u) => u.value,
+          (u) => u.primary,
+        ),
         GROUPS.website,
         1,
       ),

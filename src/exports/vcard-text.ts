@@ -10,12 +10,14 @@
  * separate something (ical.js among them) would show the backslash.
  */
 export function escapeText(value: string, inCompound = false): string {
-  return value
-    .replace(inCompound ? /[\\,;]/g : /[\\,]/g, (c) => `\\${c}`)
-    .replace(/\r\n|\r|\n/g, '\\n')
-    // VALUE-CHAR (§3.3) has no other controls; a reader may take one for the line's end.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+  return (
+    value
+      .replace(inCompound ? /[\\,;]/g : /[\\,]/g, (c) => `\\${c}`)
+      .replace(/\r\n|\r|\n/g, '\\n')
+      // VALUE-CHAR (§3.3) has no other controls; a reader may take one for the line's end.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+  )
 }
 
 /** A compound value (N, ADR, ORG): each component escaped on its own, joined with `;`. */
@@ -29,16 +31,18 @@ export function textList(values: readonly string[]): string {
 }
 
 /**
- * A URI value is not TEXT-escaped (§3.4 applies to TEXT), so anything that could end the
- * line or the value is percent-encoded instead: controls, spaces, and the characters that
- * separate values or components in some readers.
+ * A URI value is not TEXT-escaped (§3.4 applies to TEXT), so what could end the line or
+ * be unescaped by a reader is percent-encoded instead: controls, spaces, `"` and `\`, none
+ * of which a URI may hold (RFC 3986 §2). Commas and semicolons stay: they are reserved
+ * characters of the URI itself, and encoding them would change what it points to.
  */
 export function uriValue(value: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: controls are what is encoded here
-  return value.replace(/[\u0000-\u0020\u007f"\\,;]/g, (c) => encodeURIComponent(c))
+  return value.replace(/[\u0000-\u0020\u007f"\\]/g, (c) => encodeURIComponent(c))
 }
 
 /** SAFE-CHAR of §3.3: a parameter value made only of these needs no quotes. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: controls are what makes it unsafe
 const SAFE_PARAM = /^[^\u0000-\u001f\u007f";:,]*$/
 
 /**

@@ -6,14 +6,7 @@
 import type { StoredContact } from '../address-book/contacts-store.ts'
 import type { ContactDate } from '../contacts/contact.ts'
 import { contactUid } from './contact-uid.ts'
-import {
-  escapeText,
-  foldLine,
-  paramValue,
-  structured,
-  textList,
-  uriValue,
-} from './vcard-text.ts'
+import { escapeText, foldLine, paramValue, structured, textList, uriValue } from './vcard-text.ts'
 
 export const VCARD_MEDIA_TYPE = 'text/vcard; charset=utf-8'
 
@@ -124,7 +117,11 @@ export function vcardOf(stored: StoredContact): string {
   }
   for (const org of c.organizations) {
     if (org.name || org.department) {
-      add('ORG', { type: typesOf(org.type), pref: org.primary }, structured([org.name ?? '', ...(org.department ? [org.department] : [])]))
+      add(
+        'ORG',
+        { type: typesOf(org.type), pref: org.primary },
+        structured([org.name ?? '', ...(org.department ? [org.department] : [])]),
+      )
     }
     if (org.title) add('TITLE', { pref: org.primary }, escapeText(org.title))
   }
