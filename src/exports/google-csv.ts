@@ -89,18 +89,15 @@ interface Group {
  * Items sharing a label become one group, values joined; the primary item's group is
  * marked "* ". Groups beyond `max` are merged into the last one.
  */
-function byLabel<T>(
-  items: readonly T[],
-  type: (item: T) => string | undefined,
-  value: (item: T) => string,
-  primary: (item: T) => boolean,
+function byLabel(
+  items: ReadonlyArray<{ type: string | undefined; value: string; primary: boolean }>,
 ): Group[] {
   const groups = new Map<string, { values: string[]; primary: boolean }>()
   for (const item of items) {
-    const label = labelOf(type(item))
+    const label = labelOf(item.type)
     const group = groups.get(label) ?? { values: [], primary: false }
-    group.values.push(value(item))
-    group.primary ||= primary(item)
+    group.values.push(item.value)
+    group.primary ||= item.primary
     groups.set(label, group)
   }
   return [...groups].map(([label, g]) => ({
@@ -109,8 +106,11 @@ function byLabel<T>(
   }))
 }
 
-/** Fits groups into `max` column groups: the overflow joins the last group, cell by cell. */
-function fit(groups: Group[], max: number, width: number): Group[] {
+/**
+ * The cells of `max` column groups: the overflow joins the last group, cell by cell, and
+ * missing groups are empty.
+ */
+function columns(groups: Group[], max: number, width = 1): string[] {
   const kept = groups.slice(0, max)
   const last = kept[max - 1]
   if (last) {
@@ -120,10 +120,8 @@ function fit(groups: Group[], max: number, width: number): Group[] {
     }
   }
   while (kept.length < max) kept.push({ label: '', cells: Array(width).fill('') })
-  return kept
+  return kept.flatMap((g) => [g.label, ...g.cells])
 }
-
-const flat = (groups: Group[]) => groups.flatMap((g) => [g.label, ...g.cells])
 
 /** Google's date forms: 1980-12-10, or --12-10 without a year. */
 function dateText(date: ContactDate): string {
@@ -150,6 +148,11 @@ function rowOf(c: Contact): string[] {
       '',
     ],
   }))
+  const emails = byLabel(c.emails.map((e) => ({ ...e, value: e.address })))
+  const phones = byLabel(c.phones)
+  const websites = byLabel(c.urls)
+  const events = c.events.map((e) => ({ label: labelOf(e.type), cells: [dateText(e.date)] }))
+  const relations = c.relations.map((r) => ({ label: labelOf(r.type), cells: [r.person] }))
   return [
     c.name.given ?? '',
     c.name.middle ?? '',
@@ -168,57 +171,12 @@ function rowOf(c: Contact): string[] {
     c.notes.map((n) => n.value).join(JOIN),
     photo?.url ?? '',
     c.labels.join(JOIN),
-    ...flat(
-      fit(
-        byLabel(
-          c.emails,
-          (e) => e.type,
-          (e) => e.address,
-          (e) => e.primary,
-        ),
-        GROUPS.email,
-        1,
-      ),
-    ),
-    ...flat(
-      fit(
-        byLabel(
-          c.phones,
-          (p) => p.type,
-          (p) => p.value,
-          (p) => p.primary,
-        ),
-        GROUPS.phone,
-        1,
-      ),
-    ),
-    ...flat(fit(addresses, GROUPS.address, ADDRESS_FIELDS.length)),
-    ...flat(
-      fit(
-        byLabel(
-          c.urls,
-          (u) => u.type,
-          (u) => u.value,
-          (u) => u.primary,
-        ),
-        GROUPS.website,
-        1,
-      ),
-    ),
-    ...flat(
-      fit(
-        c.events.map((e) => ({ label: labelOf(e.type), cells: [dateText(e.date)] })),
-        GROUPS.event,
-        1,
-      ),
-    ),
-    ...flat(
-      fit(
-        c.relations.map((r) => ({ label: labelOf(r.type), cells: [r.person] })),
-        GROUPS.relation,
-        1,
-      ),
-    ),
+    ...columns(emails, GROUPS.email),
+    ...columns(phones, GROUPS.phone),
+    ...columns(addresses, GROUPS.address, ADDRESS_FIELDS.length),
+    ...columns(websites, GROUPS.website),
+    ...columns(events, GROUPS.event),
+    ...columns(relations, GROUPS.relation),
   ]
 }
 
