@@ -1,5 +1,6 @@
 // The domain services, built from their dependencies. Shared by every entry point (the web
 // app now, a worker later), so they never see a request or a response.
+import { type ContactsStore, createContactsStore } from './address-book/contacts-store.ts'
 import { type ConsumedStates, createConsumedStates } from './auth/consumed-states.ts'
 import { createPendingLogins, type PendingLogins } from './auth/pending-login.ts'
 import type { Config } from './config.ts'
@@ -42,6 +43,8 @@ export interface Services {
    * token from the vault. Nothing is requested until the first page is asked for.
    */
   contactPages(connection: Connection): AsyncGenerator<ContactsPage, void>
+  /** The address book in PostgreSQL: the import writes it, the pages read it. */
+  contactsStore: ContactsStore
 }
 
 /** A pending sign-in lives this long: time to log in and consent at the provider. */
@@ -131,5 +134,9 @@ export function createServices(deps: {
     }),
     contactSources,
     contactPages,
+    contactsStore: createContactsStore({
+      db: deps.db,
+      defaultPhoneRegion: config.contacts.defaultPhoneRegion,
+    }),
   }
 }

@@ -2,8 +2,12 @@
 // keyed by (connection, external id) so that a re-import never duplicates a record. Writes
 // take the caller's transaction (a page's rows commit together with the import's cursor,
 // imports/write-page.ts); reads are always scoped to one person.
+import type { CountryCode } from 'libphonenumber-js/max'
 import type { PoolClient } from 'pg'
 import type { Contact } from '../contacts/contact.ts'
+import type { Database } from '../db/database.ts'
+import { createContactReads } from './contact-reads.ts'
+import { createContactWrites } from './contact-writes.ts'
 
 /** What a query needs: the pool, or one client inside a transaction. */
 export type Queryable = Pick<PoolClient, 'query'>
@@ -91,4 +95,15 @@ export interface ContactsStore {
   stream(personId: string, batchSize?: number): AsyncGenerator<StoredContact[], void>
   /** Deletes every contact of the person; returns how many. */
   removeAll(tx: Queryable, personId: string): Promise<number>
+}
+
+/**
+ * The address book in PostgreSQL. `defaultPhoneRegion` (config DEFAULT_PHONE_REGION) reads
+ * a searched phone number written without its country code, as the import did.
+ */
+export function createContactsStore(deps: {
+  db: Pick<Database, 'query'>
+  defaultPhoneRegion: CountryCode | undefined
+}): ContactsStore {
+  return { ...createContactWrites(), ...createContactReads(deps) }
 }

@@ -30,14 +30,17 @@ const SORT_KEY_MAX_CHARS = 200
 /** A longer query is cut here: nothing stored is usefully matched by more. */
 const QUERY_MAX_CHARS = 200
 
-/** Lower case, accents and other marks removed, whitespace collapsed and trimmed. */
+/**
+ * Lower case, accents and other marks removed, whitespace and control characters (NUL,
+ * which PostgreSQL's text cannot hold, among them) collapsed to one space, trimmed.
+ */
 export function fold(text: string): string {
   return text
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(FOLDABLE, (letter) => FOLDS[letter] ?? letter)
-    .replace(/\s+/gu, ' ')
+    .replace(/[\s\p{Cc}]+/gu, ' ')
     .trim()
 }
 

@@ -145,6 +145,10 @@ describe('search patterns', () => {
     expect(matches(withPhone('020 7946 0958', '+442079460958'), '020 7946 0959', 'GB')).toBe(false)
   })
 
+  it('when the query holds control characters (NUL), then they are spaces, never sent as such', () => {
+    expect(searchPatterns('ada\u0000\u0007love', undefined)).toEqual(['%ada love%'])
+  })
+
   it('when the query is a long text, then it is cut', () => {
     const [pattern] = searchPatterns('a'.repeat(5000), undefined)
     expect(pattern).toHaveLength(202)

@@ -1,0 +1,190 @@
+// What the pages read of the address book. Every query names the person first
+// (`person_id = $1`), so no read can reach another person's rows, and each one walks the
+// (person_id, sort_key, id) index: the list is keyset paged (no OFFSET, so a late page
+// costs what the first does), the export reads batch after batch the same way, and a
+// search adds ILIKE over search_text, which the trigram index answers.
+import type { CountryCode } from 'libphonenumber-js/max'
+import type { Contact } from '../contacts/contact.ts'
+import type { Database } from '../db/database.ts'
+import type { ContactListPage, ContactSummary, StoredContact } from './contacts-store.ts'
+import { decodeCursor, encodeCursor, isUuid, type ListPosition } from './list-cursor.ts'
+import { searchPatterns } from './normalize.ts'
+
+type Db = Pick<Database, 'query'>
+
+export interface ContactReads {
+  list(
+    personId: string,
+    options: { q?: string; after?: string; limit: number },
+  ): Promise<ContactListPage>
+  count(personId: string, q?: string): Promise<number>
+  countByConnection(personId: string): Promise<Map<string, number>>
+  get(personId: string, id: string): Promise<StoredContact | undefined>
+  stream(personId: string, batchSize?: number): AsyncGenerator<StoredContact[], void>
+}
+
+/** A page of the list holds at most this many rows, whatever the caller asks for. */
+export const MAX_LIST_LIMIT = 1000
+const DEFAULT_BATCH_SIZE = 500
+
+interface SummaryRow {
+  id: string
+  connection_id: string
+  display_name: string
+  sort_key: string
+  email: string | null
+  phone: string | null
+  organization: string | null
+}
+
+interface FullRow {
+  id: string
+  connection_id: string
+  provider: string
+  external_id: string
+  etag: string | null
+  display_name: string
+  sort_key: string
+  data: Omit<Contact, 'raw'>
+  raw: unknown
+  created_at: Date
+  updated_at: Date
+}
+
+// Lists hold the provider's primary item first (contacts/contact.ts): item 0 is the one.
+const SUMMARY_COLUMNS = `id, connection_id, display_name, sort_key,
+  data->'emails'->0->>'address' AS email, data->'phones'->0->>'value' AS phone,
+  data->'organizations'->0->>'name' AS organization`
+
+const FULL_COLUMNS = `c.id, c.connection_id, conn.provider, c.external_id, c.etag,
+  c.display_name, c.sort_key, c.data, c.raw, c.created_at, c.updated_at`
+
+const toSummary = (row: SummaryRow): ContactSummary => ({
+  id: row.id,
+  connectionId: row.connection_id,
+  displayName: row.display_name,
+  email: row.email ?? undefined,
+  phone: row.phone ?? undefined,
+  organization: row.organization ?? undefined,
+})
+
+const toStored = (row: FullRow): StoredContact => ({
+  id: row.id,
+  connectionId: row.connection_id,
+  provider: row.provider,
+  externalId: row.external_id,
+  etag: row.etag ?? undefined,
+  displayName: row.display_name,
+  contact: { ...row.data, raw: row.raw ?? undefined },
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+/** The WHERE of a person's list: after a position, matching a search; $1 is the person. */
+function filter(
+  values: unknown[],
+  options: { patterns: readonly string[]; after: ListPosition | undefined; alias?: string },
+): string {
+  const col = (name: string) => (options.alias ? `${options.alias}.${name}` : name)
+  const parts = [`${col('person_id')} = $1`]
+  if (options.after) {
+    values.push(options.after.sortKey, options.after.id)
+    parts.push(
+      `(${col('sort_key')}, ${col('id')}) > ($${values.length - 1}, $${values.length}::uuid)`,
+    )
+  }
+  if (options.patterns.length > 0) {
+    // One ILIKE per pattern, ORed: each is a trigram index scan of its own (BitmapOr).
+    const any = options.patterns.map((pattern) => {
+      values.push(pattern)
+      return `${col('search_text')} ILIKE $${values.length}`
+    })
+    parts.push(`(${any.join(' OR ')})`)
+  }
+  return parts.join(' AND ')
+}
+
+export function createContactReads(deps: {
+  db: Db
+  defaultPhoneRegion: CountryCode | undefined
+}): ContactReads {
+  const { db, defaultPhoneRegion } = deps
+  const patternsOf = (q: string | undefined) => (q ? searchPatterns(q, defaultPhoneRegion) : [])
+
+  return {
+    async list(personId, options) {
+      // Decoded before any query, so a bad cursor is a 400 however the rest goes.
+      const after = options.after ? decodeCursor(options.after) : undefined
+      const limit = Math.max(1, Math.min(MAX_LIST_LIMIT, Math.trunc(options.limit) || 1))
+      const values: unknown[] = [personId]
+      const where = filter(values, { patterns: patternsOf(options.q), after })
+      values.push(limit + 1)
+      const { rows } = await db.query<SummaryRow>(
+        `SELECT ${SUMMARY_COLUMNS} FROM contacts WHERE ${where}
+         ORDER BY sort_key, id LIMIT $${values.length}`,
+        values,
+      )
+      const shown = rows.slice(0, limit)
+      const last = shown.at(-1)
+      return {
+        contacts: shown.map(toSummary),
+        next:
+          rows.length > limit && last
+            ? encodeCursor({ sortKey: last.sort_key, id: last.id })
+            : undefined,
+      }
+    },
+
+    async count(personId, q) {
+      const values: unknown[] = [personId]
+      const where = filter(values, { patterns: patternsOf(q), after: undefined })
+      const { rows } = await db.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM contacts WHERE ${where}`,
+        values,
+      )
+      return rows[0]?.count ?? 0
+    },
+
+    async countByConnection(personId) {
+      const { rows } = await db.query<{ connection_id: string; count: number }>(
+        `SELECT connection_id, count(*)::int AS count FROM contacts WHERE person_id = $1
+         GROUP BY connection_id`,
+        [personId],
+      )
+      return new Map(rows.map((row) => [row.connection_id, row.count]))
+    },
+
+    async get(personId, id) {
+      if (!isUuid(id)) return undefined
+      const { rows } = await db.query<FullRow>(
+        `SELECT ${FULL_COLUMNS} FROM contacts c JOIN connections conn ON conn.id = c.connection_id
+         WHERE c.person_id = $1 AND c.id = $2`,
+        [personId, id],
+      )
+      return rows[0] ? toStored(rows[0]) : undefined
+    },
+
+    async *stream(personId, batchSize = DEFAULT_BATCH_SIZE) {
+      // A keyset loop rather than a server-side cursor: between two batches nothing is
+      // held — no pooled connection, no open transaction — however slowly the download
+      // is read. A contact renamed during the export may be met twice or not at all;
+      // every other one comes exactly once, in list order.
+      const size = Math.max(1, Math.min(MAX_LIST_LIMIT, Math.trunc(batchSize) || 1))
+      let after: ListPosition | undefined
+      for (;;) {
+        const values: unknown[] = [personId]
+        const where = filter(values, { patterns: [], after, alias: 'c' })
+        values.push(size)
+        const { rows } = await db.query<FullRow>(
+          `SELECT ${FULL_COLUMNS} FROM contacts c JOIN connections conn ON conn.id = c.connection_id
+           WHERE ${where} ORDER BY c.sort_key, c.id LIMIT $${values.length}`,
+          values,
+        )
+        if (rows.length > 0) yield rows.map(toStored)
+        const last = rows.at(-1)
+        if (!last || rows.length < size) return
+        after = { sortKey: last.sort_key, id: last.id }
+      }
+    },
+  }
+}
