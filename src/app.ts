@@ -1,10 +1,12 @@
 // createApp(deps): the Express app, without listening and without I/O at import time.
 // main.ts (and the tests) build the dependencies and call it.
 import express, { type Express } from 'express'
+import { createDeletePersonData } from './address-book/delete-person-data.ts'
 import { createLoginCookies } from './auth/login-cookies.ts'
 import { enforceSessionMaxAge } from './auth/session-lifetime.ts'
 import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
+import type { ImportsReader } from './imports/imports-store.ts'
 import type { Logger } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.ts'
@@ -15,9 +17,12 @@ import { csrfTokenFor } from './web/csrf.ts'
 import { createErrorHandler } from './web/error-handler.ts'
 import { notFound } from './web/not-found.ts'
 import { createPersonLocals } from './web/person-locals.ts'
-import { createRateLimits } from './web/rate-limit.ts'
+import { createRateLimiter, createRateLimits } from './web/rate-limit.ts'
 import { requestLog } from './web/request-log.ts'
 import { createAuthRoutes } from './web/routes/auth.ts'
+import { createExportRoutes } from './web/routes/contact-exports.ts'
+import { createContactRoutes } from './web/routes/contacts.ts'
+import { createDeleteDataRoutes } from './web/routes/delete-data.ts'
 import { createHealthRoutes } from './web/routes/health.ts'
 import { createPageRoutes } from './web/routes/pages.ts'
 import { securityHeaders } from './web/security-headers.ts'
@@ -31,9 +36,18 @@ export interface AppDeps {
   services: Services
 }
 
+// TODO(engine): the import engine's ImportsReader (src/imports/) replaces this. Until it is
+// wired, the address book's pages show no import runs.
+const NO_IMPORT_RUNS_YET: ImportsReader = {
+  get: async () => undefined,
+  latestByConnection: async () => new Map(),
+  async *skips() {},
+}
+
 export function createApp(deps: AppDeps): Express {
   const { config, log, redis, db, providers, services } = deps
   const app = express()
+  const importsReader = NO_IMPORT_RUNS_YET
 
   // Settings
   app.disable('x-powered-by')
@@ -66,6 +80,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(createPersonLocals({ people: services.people }))
 
   // Sign-in and the person's pages
+  const limiterDeps = { redis, keys: services.keys, log }
+  const limits = createRateLimits({ ...limiterDeps, limits: config.rateLimits })
   app.use(
     createAuthRoutes({
       providers,
@@ -76,12 +92,7 @@ export function createApp(deps: AppDeps): Express {
         secure: config.session.secure,
       }),
       consumedStates: services.consumedStates,
-      limits: createRateLimits({
-        redis,
-        keys: services.keys,
-        log,
-        limits: config.rateLimits,
-      }),
+      limits,
       tokens: services.tokens,
       people: services.people,
       connections: services.connections,
@@ -96,12 +107,36 @@ export function createApp(deps: AppDeps): Express {
       postLogoutRedirectUri: `${config.appUrl.origin}/`,
     }),
   )
+  app.use(createPageRoutes({ providers, tokens: services.tokens }))
+
+  // The address book: exports and deletion first, so their paths are not taken for an id.
   app.use(
-    createPageRoutes({
+    createExportRoutes({
+      contacts: services.contactsStore,
+      limit: createRateLimiter(limiterDeps, {
+        name: 'exports',
+        limit: config.rateLimits.exportsPerMinute,
+        windowSeconds: 60,
+        per: 'person',
+      }),
+      log,
+    }),
+  )
+  app.use(
+    createDeleteDataRoutes({
+      contacts: services.contactsStore,
+      deletePersonData: createDeletePersonData({ db, contacts: services.contactsStore }),
+      providers,
+      limit: limits.actions,
+      log,
+    }),
+  )
+  app.use(
+    createContactRoutes({
+      contacts: services.contactsStore,
+      imports: importsReader,
       providers,
       tokens: services.tokens,
-      contactPages: services.contactPages,
-      log,
     }),
   )
 

@@ -1,0 +1,45 @@
+// "Delete my imported data": every contact of the person, every import run (its skipped
+// records go with it, ON DELETE CASCADE) and every connection's sync cursor
+// (connections.import_state), in one transaction, so the person is never left with half of
+// it. The connections themselves stay: the person is still signed in and can import again,
+// which then starts from nothing (a full import, no sync token).
+//
+// A run under way loses its row too, as when its connection is deleted. Its rows are
+// locked first, so a page being written at this moment commits before the deletion or
+// finds its run gone; the import engine stops a run whose row is gone.
+import type { Database } from '../db/database.ts'
+import type { ContactsStore } from './contacts-store.ts'
+
+export interface DeletedData {
+  contacts: number
+  imports: number
+}
+
+export type DeletePersonData = (personId: string) => Promise<DeletedData>
+
+export function createDeletePersonData(deps: {
+  db: Pick<Database, 'pool'>
+  contacts: Pick<ContactsStore, 'removeAll'>
+}): DeletePersonData {
+  return async (personId) => {
+    const tx = await deps.db.pool.connect()
+    try {
+      await tx.query('BEGIN')
+      await tx.query('SELECT id FROM imports WHERE person_id = $1 FOR UPDATE', [personId])
+      const contacts = await deps.contacts.removeAll(tx, personId)
+      const runs = await tx.query('DELETE FROM imports WHERE person_id = $1', [personId])
+      await tx.query(
+        `UPDATE connections SET import_state = '{}'::jsonb
+         WHERE person_id = $1 AND import_state <> '{}'::jsonb`,
+        [personId],
+      )
+      await tx.query('COMMIT')
+      return { contacts, imports: runs.rowCount ?? 0 }
+    } catch (err) {
+      await tx.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      tx.release()
+    }
+  }
+}
