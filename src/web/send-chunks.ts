@@ -35,8 +35,9 @@ export async function sendChunks(
     throw err
   }
   res.status(200)
-  res.attachment(headers.filename) // Content-Disposition: attachment; filename="…"
-  res.set('Content-Type', headers.type) // after: attachment() guesses one from the name
+  res.set('Content-Type', headers.type)
+  // Quoted, as RFC 6266 §4.1 allows and every browser reads; the name is ours, never input.
+  res.set('Content-Disposition', `attachment; filename="${headers.filename}"`)
   try {
     while (!step.done) {
       await write(res, step.value)
