@@ -124,7 +124,10 @@ export function contactView(stored: StoredContact): ContactView {
       item(o.name ?? o.title ?? o.department ?? '', {
         type: o.type,
         primary: o.primary,
-        details: present([o.name ? o.title : undefined, o.name || o.title ? o.department : undefined]),
+        details: present([
+          o.name ? o.title : undefined,
+          o.name || o.title ? o.department : undefined,
+        ]),
       }),
     ),
     birthdays: c.birthdays.map((b) =>

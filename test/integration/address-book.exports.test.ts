@@ -1,8 +1,9 @@
 // GET /contacts/export.vcf and /contacts/export.csv against the real stack: the headers of
 // a download, a file that ical.js and csv-parse read back whole, the store's keyset reader
 // used batch by batch, only the signed-in person's contacts, and the per-person budget.
-import ICAL from 'ical.js'
+
 import { parse } from 'csv-parse/sync'
+import ICAL from 'ical.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ContactsStore } from '../../src/address-book/contacts-store.ts'
 import { CSV_COLUMNS } from '../../src/exports/google-csv.ts'
@@ -74,7 +75,9 @@ describe('vCard export', () => {
     const fns = cards.map((card) => card.getFirstPropertyValue('fn'))
     expect(fns).toContain('Alice Friend 0')
     expect(fns).not.toContain('Bob Secret')
-    const zoe = cards.find((card) => card.getFirstPropertyValue('fn') === 'Zoë "Zed" O\'Brien; Jr., \\ 🦄')
+    const zoe = cards.find(
+      (card) => card.getFirstPropertyValue('fn') === 'Zoë "Zed" O\'Brien; Jr., \\ 🦄',
+    )
     expect(zoe?.getFirstPropertyValue('org')).toEqual(['Acme; Inc, "Ltd"', 'R&D; Labs'])
     expect(new Set(cards.map((card) => card.getFirstPropertyValue('uid'))).size).toBe(BOOK_SIZE)
     for (const line of hop.body.split('\r\n')) {
@@ -117,7 +120,9 @@ describe('CSV export', () => {
     // fetch's text() drops a BOM, as TextDecoder does: look at the bytes.
     const url = `${stack.appUrl}/contacts/export.csv`
     const bytes = Buffer.from(
-      await (await fetch(url, { headers: { cookie: await alice.jar.getCookieString(url) } })).arrayBuffer(),
+      await (
+        await fetch(url, { headers: { cookie: await alice.jar.getCookieString(url) } })
+      ).arrayBuffer(),
     )
     expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]))
     expect(bytes.subarray(3, 14).toString()).toBe('First Name,')

@@ -18,11 +18,12 @@ let aliceBook: BookOwner
 
 const numbered = (i: number) => `Person ${String(i).padStart(3, '0')}`
 const names = (html: string) =>
-  [...html.matchAll(/<td><a href="\/contacts\/[0-9a-f-]{36}">([^<]*)<\/a><\/td>/g)].map(
-    (m) => m[1],
-  )
+  [...html.matchAll(/<td><a href="\/contacts\/[0-9a-f-]{36}">([^<]*)<\/a><\/td>/g)].map((m) => m[1])
 const decode = (html: string) =>
-  html.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')
+  html
+    .replace(/&#34;|&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
 
 beforeAll(async () => {
   stack = await startStack()
@@ -31,13 +32,21 @@ beforeAll(async () => {
   await signIn(alice, stack.appUrl, { username: 'alice', password: 'alice-demo' })
   await signIn(bob, stack.appUrl, { username: 'bob', password: 'bob-demo' })
   aliceBook = await seedBook(stack, alice, [
-    ...Array.from({ length: 120 }, (_, i) => contact(`people/p${i}`, { name: { display: numbered(i) } })),
+    ...Array.from({ length: 120 }, (_, i) =>
+      contact(`people/p${i}`, { name: { display: numbered(i) } }),
+    ),
     contact('people/emile', {
       name: { display: 'Émile Zola', given: 'Émile', family: 'Zola' },
       emails: [{ address: 'emile.zola@lettres.example', type: 'work', primary: true }],
       phones: [{ value: '+33 1 23 45 67 89', e164: '+33123456789', type: 'work', primary: true }],
       organizations: [
-        { name: 'Les Éditions Charpentier', title: 'Author', department: undefined, type: 'work', primary: true },
+        {
+          name: 'Les Éditions Charpentier',
+          title: 'Author',
+          department: undefined,
+          type: 'work',
+          primary: true,
+        },
       ],
     }),
     contact('people/zoe', { ...awkwardContact('people/zoe') }),
@@ -101,7 +110,14 @@ describe('/contacts', () => {
   })
 
   it('when alice searches by name without accents, by email, by phone in another format and by organisation, then she finds Émile, with the count of matches', async () => {
-    for (const q of ['emile', 'ZOLA', 'lettres.example', '1.23.45.67.89', '0033 1 23 45 67 89', 'editions charp']) {
+    for (const q of [
+      'emile',
+      'ZOLA',
+      'lettres.example',
+      '1.23.45.67.89',
+      '0033 1 23 45 67 89',
+      'editions charp',
+    ]) {
       const page = await alice.request(`${stack.appUrl}/contacts?q=${encodeURIComponent(q)}`)
       expect(page.status, q).toBe(200)
       expect(names(page.body), q).toEqual(['Émile Zola'])
@@ -193,20 +209,26 @@ describe('bad input', () => {
     ['a q over 200 characters', `q=${'a'.repeat(201)}`],
     ['a repeated after', 'after=a&after=b'],
     ['an after that is no cursor', 'after=not-a-cursor!'],
-    ['an after that decodes to nonsense', `after=${Buffer.from('["x","y"]').toString('base64url')}`],
+    [
+      'an after that decodes to nonsense',
+      `after=${Buffer.from('["x","y"]').toString('base64url')}`,
+    ],
     ['an overlong after', `after=${'A'.repeat(3000)}`],
   ]
 
-  it.each(cases)('when /contacts gets %s, then it is a 400 page, and a 400 JSON for scripts', async (_, query) => {
-    const page = await alice.request(`${stack.appUrl}/contacts?${query}`)
-    expect(page.status).toBe(400)
-    expect(page.body).toContain('Bad request')
-    const json = await alice.request(`${stack.appUrl}/contacts?${query}`, {
-      headers: { accept: 'application/json' },
-    })
-    expect(json.status).toBe(400)
-    expect(JSON.parse(json.body).error.code).toBe('BAD_REQUEST')
-  })
+  it.each(cases)(
+    'when /contacts gets %s, then it is a 400 page, and a 400 JSON for scripts',
+    async (_, query) => {
+      const page = await alice.request(`${stack.appUrl}/contacts?${query}`)
+      expect(page.status).toBe(400)
+      expect(page.body).toContain('Bad request')
+      const json = await alice.request(`${stack.appUrl}/contacts?${query}`, {
+        headers: { accept: 'application/json' },
+      })
+      expect(json.status).toBe(400)
+      expect(JSON.parse(json.body).error.code).toBe('BAD_REQUEST')
+    },
+  )
 
   it('when q comes bracketed (q[x]=1), then it is another parameter, not a search: the whole list', async () => {
     const page = await alice.request(`${stack.appUrl}/contacts?q[x]=1`)
@@ -292,7 +314,9 @@ describe('/contacts/:id', () => {
   it('when bob opens alice’s contact, then it is the same 404 as an id that does not exist or is no id at all', async () => {
     const id = await idOf(alice, 'zola')
     const foreign = await bob.request(`${stack.appUrl}/contacts/${id}`)
-    const missing = await bob.request(`${stack.appUrl}/contacts/00000000-0000-4000-8000-000000000000`)
+    const missing = await bob.request(
+      `${stack.appUrl}/contacts/00000000-0000-4000-8000-000000000000`,
+    )
     const garbage = await bob.request(`${stack.appUrl}/contacts/not-an-id`)
     for (const hop of [foreign, missing, garbage]) {
       expect(hop.status).toBe(404)
@@ -348,7 +372,9 @@ describe('empty states and connections that need attention', () => {
   it('when a connection needs reconnecting, then the page offers a reconnect link that comes back to /contacts, and no import button', async () => {
     const dave = new Browser()
     await signIn(dave, stack.appUrl, { username: 'carol', password: 'carol-demo' })
-    const owner = await seedBook(stack, dave, [contact('people/kept', { name: { display: 'Kept Contact' } })])
+    const owner = await seedBook(stack, dave, [
+      contact('people/kept', { name: { display: 'Kept Contact' } }),
+    ])
     await stack.apps[0]?.services.people.setStatus(owner.connectionId, 'reconnect_needed')
 
     const page = await dave.request(`${stack.appUrl}/contacts`)

@@ -33,14 +33,20 @@ export function createExportRoutes(deps: {
 }): Router {
   const router = express.Router()
   for (const [extension, format] of Object.entries(FORMATS)) {
-    router.get(`/contacts/export.${extension}`, noStore, requireUser, deps.limit, async (req, res) => {
-      const personId = req.session.personId as string
-      const batches = deps.contacts.stream(personId, EXPORT_BATCH_SIZE)
-      await sendChunks(res, format.chunks(batches), format, (err) => {
-        // The download has begun, so the error handler cannot answer: log as it would.
-        deps.log.error({ err, reqId: req.id, format: extension }, 'export ended early')
-      })
-    })
+    router.get(
+      `/contacts/export.${extension}`,
+      noStore,
+      requireUser,
+      deps.limit,
+      async (req, res) => {
+        const personId = req.session.personId as string
+        const batches = deps.contacts.stream(personId, EXPORT_BATCH_SIZE)
+        await sendChunks(res, format.chunks(batches), format, (err) => {
+          // The download has begun, so the error handler cannot answer: log as it would.
+          deps.log.error({ err, reqId: req.id, format: extension }, 'export ended early')
+        })
+      },
+    )
   }
   return router
 }
