@@ -4,11 +4,11 @@
 // costs what the first does), the export reads batch after batch the same way, and a
 // search adds ILIKE over search_text, which the trigram index answers.
 import type { CountryCode } from 'libphonenumber-js/max'
-import type { Contact } from '../contacts/contact.ts'
 import type { Database } from '../db/database.ts'
 import type { ContactListPage, ContactSummary, StoredContact } from './contacts-store.ts'
 import { decodeCursor, encodeCursor, isUuid, type ListPosition } from './list-cursor.ts'
 import { searchPatterns } from './normalize.ts'
+import { fromStoredData, type StoredData } from './stored-data.ts'
 
 type Db = Pick<Database, 'query'>
 
@@ -45,7 +45,7 @@ interface FullRow {
   etag: string | null
   display_name: string
   sort_key: string
-  data: Omit<Contact, 'raw'>
+  data: StoredData
   raw: unknown
   created_at: Date
   updated_at: Date
@@ -75,7 +75,7 @@ const toStored = (row: FullRow): StoredContact => ({
   externalId: row.external_id,
   etag: row.etag ?? undefined,
   displayName: row.display_name,
-  contact: { ...row.data, raw: row.raw ?? undefined },
+  contact: fromStoredData(row, row.raw),
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 })

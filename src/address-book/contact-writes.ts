@@ -9,6 +9,7 @@ import { type Contact, displayName } from '../contacts/contact.ts'
 import type { Queryable, UpsertCounts } from './contacts-store.ts'
 import { jsonParam } from './json-param.ts'
 import { searchText, sortKey } from './normalize.ts'
+import { type StoredData, toStoredData } from './stored-data.ts'
 
 /** One row as the statement reads it from the page's JSON (jsonb_to_recordset). */
 interface InputRow {
@@ -17,12 +18,11 @@ interface InputRow {
   display_name: string
   sort_key: string
   search_text: string
-  data: Omit<Contact, 'raw'>
+  data: StoredData
   raw: unknown
 }
 
 function toInputRow(contact: Contact): InputRow {
-  const { raw, ...data } = contact
   const name = displayName(contact)
   return {
     external_id: contact.externalId,
@@ -30,9 +30,9 @@ function toInputRow(contact: Contact): InputRow {
     display_name: name,
     sort_key: sortKey(name),
     search_text: searchText(contact, name),
-    data,
-    // JSON null, not SQL NULL, would be stored for an undefined left in: keep it absent.
-    raw: raw ?? undefined,
+    data: toStoredData(contact),
+    // Absent, so SQL NULL: `null` would store a JSON null.
+    raw: contact.raw ?? undefined,
   }
 }
 
@@ -41,7 +41,7 @@ function toInputRow(contact: Contact): InputRow {
  * data or the payload differ. `c` is the stored row, `i` the arriving one.
  */
 const CHANGED = `CASE WHEN i.etag IS NOT NULL THEN c.etag IS DISTINCT FROM i.etag
-  ELSE c.etag IS NOT NULL OR c.data <> i.data OR c.raw IS DISTINCT FROM i.raw END`
+  ELSE c.etag IS NOT NULL OR c.data <> i.data OR c.raw::text IS DISTINCT FROM i.raw::text END`
 
 // $1 person, $2 connection, $3 the page's rows as JSON, $4 the full run marking them (or NULL).
 // The INSERT keeps an ON CONFLICT for a row that another transaction inserted after this
@@ -52,9 +52,9 @@ WITH owner AS (
   SELECT id FROM connections WHERE id = $2 AND person_id = $1
 ),
 i AS (
-  SELECT * FROM jsonb_to_recordset($3::jsonb) AS i (
+  SELECT * FROM json_to_recordset($3::json) AS i (
     external_id text, etag text, display_name text, sort_key text, search_text text,
-    data jsonb, raw jsonb)
+    data jsonb, raw json)
 ),
 prior AS (
   SELECT c.id, c.external_id, ${CHANGED} AS changed

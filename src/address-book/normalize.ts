@@ -89,7 +89,15 @@ export function searchText(contact: Contact, displayName: string): string {
     const folded = item ? fold(item) : ''
     if (folded) lines.add(folded)
   }
-  return [...lines].join('\n')
+  // A line inside another ("ada" in "ada lovelace") finds nothing the other does not:
+  // leaving it out keeps the row and its trigram entries smaller.
+  const all = [...lines]
+  return all
+    .filter(
+      (line, i) =>
+        !all.some((other, j) => j !== i && other.length > line.length && other.includes(line)),
+    )
+    .join('\n')
 }
 
 /** Only what people write in a phone number: digits, +, brackets, dashes, dots, spaces. */

@@ -13,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from './support/database.ts'
 import { memoryLogger } from './support/stack.ts'
 
 const FIRST = '0001_people-and-connections'
+const ALL = [FIRST, '0002_address-book']
 
 const databases: TestDatabase[] = []
 async function emptyDatabase(): Promise<TestDatabase> {
@@ -68,8 +69,15 @@ describe('migrations', () => {
 
     const applied = await runMigrations({ databaseUrl: database.url, log: memoryLogger(logs) })
 
-    expect(applied).toEqual([FIRST])
-    expect(await tables(database)).toEqual(['connections', 'people', MIGRATIONS_TABLE])
+    expect(applied).toEqual(ALL)
+    expect(await tables(database)).toEqual([
+      'connections',
+      'contacts',
+      'import_skips',
+      'imports',
+      'people',
+      MIGRATIONS_TABLE,
+    ])
     expect(logs.join('\n')).toContain('database migrations applied')
     const { rows: columns } = await database.db.query(
       `SELECT column_name, data_type, is_nullable, column_default
@@ -143,10 +151,10 @@ describe('migrations', () => {
     const logs: string[] = []
     const log = memoryLogger(logs)
 
-    expect(await runMigrations({ databaseUrl: database.url, log })).toEqual([FIRST])
+    expect(await runMigrations({ databaseUrl: database.url, log })).toEqual(ALL)
     expect(await runMigrations({ databaseUrl: database.url, log })).toEqual([])
 
-    expect(await appliedNames(database)).toEqual([FIRST])
+    expect(await appliedNames(database)).toEqual(ALL)
     expect(logs.join('\n')).toContain('database schema is up to date')
   })
 
@@ -178,6 +186,6 @@ describe('migrations', () => {
     const outputs = results.map((r) => r.output).join('\n')
     expect(outputs.match(/database migrations applied/g)).toHaveLength(1)
     expect(outputs.match(/database schema is up to date/g)).toHaveLength(1)
-    expect(await appliedNames(database)).toEqual([FIRST])
+    expect(await appliedNames(database)).toEqual(ALL)
   })
 })

@@ -61,20 +61,56 @@ CREATE TABLE contacts (
   -- Names, emails, phones (as typed and as digits), organisations, normalised the same
   -- way: what ?q= searches, through the trigram index.
   search_text text NOT NULL,
-  -- The Contact model without `raw` (contacts/contact.ts).
+  -- The Contact model (contacts/contact.ts) without raw, without externalId and etag (the
+  -- columns above) and without empty lists (address-book/stored-data.ts).
   data jsonb NOT NULL,
-  -- The provider's own record as received, so a later mapping needs no new import.
-  raw jsonb,
+  -- The provider's own record as received, so a later mapping needs no new import. json,
+  -- not jsonb: it is only ever read whole, it keeps the provider's text as sent, and text
+  -- compresses to about two thirds of what jsonb's binary form does (measured on People
+  -- records: 705 against 1,026 bytes a contact).
+  raw json,
   -- The last full run that saw this record: a full run ends by removing the records of
-  -- its connection it did not see (mark and sweep). Not indexed, so marking stays a HOT update.
+  -- its connection it did not see (mark and sweep). Only full runs (the first import, a
+  -- resync) write it on every row; incremental runs leave unchanged rows alone.
   seen_by uuid,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (connection_id, external_id)
+) WITH (
+  -- A row long enough to be toasted at all (about 2 kB: PostgreSQL's fixed threshold) is
+  -- compressed until it is this short, rather than merely under 2 kB.
+  toast_tuple_target = 128
 );
 
+-- MAIN: compressed in the row, moved out of line only if the row would not fit a page.
+-- With the low target above, EXTENDED would instead move even search_text out of line
+-- (every search's recheck would read TOAST), and a list page would read data from TOAST.
+ALTER TABLE contacts
+  ALTER COLUMN external_id SET STORAGE MAIN,
+  ALTER COLUMN etag SET STORAGE MAIN,
+  ALTER COLUMN display_name SET STORAGE MAIN,
+  ALTER COLUMN sort_key SET STORAGE MAIN,
+  ALTER COLUMN search_text SET STORAGE MAIN,
+  ALTER COLUMN data SET STORAGE MAIN,
+  ALTER COLUMN raw SET STORAGE MAIN;
+
+-- lz4 compresses and decompresses several times faster than pglz, at about the same
+-- size, and compresses the small jsonb of `data` where pglz gives up (it wants 25 %).
+-- PostgreSQL 14+ built --with-lz4 has it; elsewhere pglz, the default, stays.
+DO $$
+BEGIN
+  EXECUTE 'ALTER TABLE contacts ALTER COLUMN data SET COMPRESSION lz4, ALTER COLUMN raw SET COMPRESSION lz4';
+EXCEPTION WHEN feature_not_supported OR syntax_error THEN
+  RAISE NOTICE 'lz4 is not available here: contacts keep pglz compression';
+END
+$$;
+
 CREATE INDEX contacts_person_sort ON contacts (person_id, sort_key, id);
-CREATE INDEX contacts_search ON contacts USING gin (search_text gin_trgm_ops);
+-- A pending list (fastupdate) of 512 kB instead of the default 4 MB: inserts stay about as
+-- fast, and the index is about 40 % smaller right after an import (measured at 25,000
+-- contacts: 208 against 356 bytes a contact).
+CREATE INDEX contacts_search ON contacts USING gin (search_text gin_trgm_ops)
+  WITH (gin_pending_list_limit = 512);
 
 -- Down Migration
 DROP TABLE contacts;
