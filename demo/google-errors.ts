@@ -30,6 +30,15 @@ export function googleError(
 }
 
 export const INVALID_ARGUMENT_MESSAGE = 'Request contains an invalid argument.'
+export const EXPIRED_SYNC_TOKEN_MESSAGE =
+  'Sync token is expired. Clear local cache and retry call without the sync token.'
+
+/**
+ * How an expired sync token is answered (contacts-apis.md §3.3): HTTP 400 with reason
+ * EXPIRED_SYNC_TOKEN and one of the two `status` strings seen in captured responses, or the
+ * legacy 410 of older docs.
+ */
+export type ExpiredSyncTokenAnswer = 'FAILED_PRECONDITION' | 'INVALID_ARGUMENT' | 'GONE'
 
 export const googleErrors = {
   credentialsMissing: () =>
@@ -73,6 +82,17 @@ export const googleErrors = {
         },
       ],
     ),
+  expiredSyncToken: (answer: ExpiredSyncTokenAnswer = 'FAILED_PRECONDITION') =>
+    answer === 'GONE'
+      ? // The legacy answer (G1-old): 410, and no ErrorInfo to go by.
+        googleError(410, 'FAILED_PRECONDITION', EXPIRED_SYNC_TOKEN_MESSAGE)
+      : googleError(400, answer, EXPIRED_SYNC_TOKEN_MESSAGE, [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'EXPIRED_SYNC_TOKEN',
+            domain: 'people.googleapis.com',
+          },
+        ]),
   internal: () => googleError(500, 'INTERNAL', 'Internal error encountered.'),
   unavailable: () => googleError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
 } as const
@@ -88,6 +108,8 @@ export function googleErrorForStatus(status: number): GoogleErrorBody {
       return googleErrors.scopeInsufficient()
     case 404:
       return googleErrors.notFound()
+    case 410:
+      return googleErrors.expiredSyncToken('GONE')
     case 429:
       return googleErrors.rateLimited()
     case 503:

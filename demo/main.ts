@@ -22,6 +22,20 @@ const APP_PORT = 3000
 const AUTHORIZATION_PORT = 4000
 const CONTACTS_PORT = 4001
 const APP_URL = `http://localhost:${APP_PORT}`
+/** About what Google takes for a page of 1,000 full people, so an import's progress shows. */
+const DEFAULT_PAGE_LATENCY_MS = 1000
+
+/** DEMO_PAGE_LATENCY_MS: ms per page of 1,000 contacts at the demo contacts server (0: none). */
+function pageLatencyMs(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_PAGE_LATENCY_MS
+  const ms = Number(value)
+  if (!Number.isInteger(ms) || ms < 0 || ms > 60_000) {
+    throw new Error(
+      `DEMO_PAGE_LATENCY_MS must be a whole number of ms from 0 to 60000, got ${value}`,
+    )
+  }
+  return ms
+}
 
 /** REDIS_URL (or the default) when something answers there; otherwise a private one. */
 async function ensureRedis(url: string | undefined) {
@@ -78,6 +92,8 @@ async function ensureDatabase(url: string | undefined) {
 
 async function main() {
   const env = readEnv()
+  // Checked before anything starts, so a typo does not leave a redis-server behind.
+  const latency = pageLatencyMs(env.DEMO_PAGE_LATENCY_MS)
   const redis = await ensureRedis(env.REDIS_URL?.trim() || undefined)
   const database = await ensureDatabase(env.DATABASE_URL?.trim() || undefined)
   const demo = await startDemoServers({
@@ -92,6 +108,7 @@ async function main() {
     bindHost: '127.0.0.1',
     authorizationPort: AUTHORIZATION_PORT,
     contactsPort: CONTACTS_PORT,
+    contacts: { pageLatencyMs: latency },
   })
 
   const config = loadConfig({
@@ -125,6 +142,7 @@ async function main() {
       `  Open            ${APP_URL}/resource`,
       `  Provider        ${demo.issuer}  (local OpenID Connect server)`,
       `  Contacts API    ${demo.contactsUrl}  (Google People API v1 shape)`,
+      `  Change contacts ${demo.contactsUrl}/__demo  (then import again: only the changes come)`,
       '',
       '  Demo accounts   username / password',
       ...DEMO_USERS.map((u) => `                  ${u.id.padEnd(6)} / ${u.password}`),

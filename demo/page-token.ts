@@ -1,56 +1,45 @@
-// Opaque page tokens for connections.list: base64url(JSON {offset, paramsHash} || HMAC-SHA256).
-// The MAC stops clients from forging offsets, and paramsHash binds a token to the request that
-// produced it, since Google requires every parameter but pageSize to match while paging
-// (contacts-apis.md §3.1, §7.3).
-import { Buffer } from 'node:buffer'
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+// Page tokens for connections.list and contactGroups.list (contacts-apis.md §3.1, §7.3).
+// A token is bound to the request that produced it (paramsHash: Google requires every
+// parameter but pageSize to match while paging) and to the view of the data as of the first
+// page (asOfSeq), so that changes made while a client pages neither duplicate nor skip
+// anybody. `after` is a keyset position, not an offset: tombstones that age out in between
+// cannot shift it.
+import { isCount, type TokenSigner } from './signed-token.ts'
+
+export { hashParams } from './signed-token.ts'
 
 export interface PageCursor {
-  offset: number
+  /** The position key of the last item served; the next page starts after it. */
+  after: number
+  /** The directory's change sequence when the first page was read. */
+  asOfSeq: number
   paramsHash: string
+  /** When the read began (ms): a full read's sync token counts its lifetime from here. */
+  startedAt: number
 }
 
 export interface PageTokens {
   issue(cursor: PageCursor): string
-  /** The cursor, or undefined for anything this server did not sign. */
+  /** The cursor, or undefined for anything this server did not sign as a page token. */
   read(token: string): PageCursor | undefined
 }
 
-const MAC_BYTES = 32
-const BASE64URL = /^[A-Za-z0-9_-]+$/
-
-/** A stable digest of the parameters that must not change between pages. */
-export function hashParams(params: readonly unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(params)).digest('base64url')
-}
-
-export function createPageTokens(secret: Uint8Array): PageTokens {
-  if (secret.byteLength < 32) throw new TypeError('pageTokenSecret must be at least 32 bytes')
-  const mac = (data: Uint8Array) => createHmac('sha256', secret).update(data).digest()
-
+export function createPageTokens(signer: TokenSigner): PageTokens {
   return {
     issue(cursor) {
-      const payload = Buffer.from(JSON.stringify({ o: cursor.offset, p: cursor.paramsHash }))
-      return Buffer.concat([payload, mac(payload)]).toString('base64url')
+      return signer.seal('page', {
+        o: cursor.after,
+        s: cursor.asOfSeq,
+        p: cursor.paramsHash,
+        t: cursor.startedAt,
+      })
     },
     read(token) {
-      // Buffer.from(…, 'base64url') skips characters it does not know; refuse them instead.
-      if (!BASE64URL.test(token)) return undefined
-      const raw = Buffer.from(token, 'base64url')
-      if (raw.byteLength <= MAC_BYTES) return undefined
-      const payload = raw.subarray(0, raw.byteLength - MAC_BYTES)
-      if (!timingSafeEqual(raw.subarray(raw.byteLength - MAC_BYTES), mac(payload))) return undefined
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(payload.toString('utf8'))
-      } catch {
-        return undefined
-      }
-      if (typeof parsed !== 'object' || parsed === null) return undefined
-      const { o, p } = parsed as Record<string, unknown>
-      if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) return undefined
-      if (typeof p !== 'string') return undefined
-      return { offset: o, paramsHash: p }
+      const payload = signer.open('page', token)
+      if (!payload) return undefined
+      const { o, s, p, t } = payload
+      if (!isCount(o) || !isCount(s) || !isCount(t) || typeof p !== 'string') return undefined
+      return { after: o, asOfSeq: s, paramsHash: p, startedAt: t }
     },
   }
 }

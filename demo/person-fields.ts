@@ -53,8 +53,16 @@ export function parsePersonFields(mask: string | undefined): PersonFieldsResult 
   return { ok: true, fields: new Set(paths) }
 }
 
+// connections.list returns at most this many emails and phones per person (§3.2).
+const LIST_CAPPED = new Set(['emailAddresses', 'phoneNumbers'])
+const LIST_CAP = 100
+
 /** resourceName and etag always; other fields only when requested and non-empty (proto3 JSON). */
-export function projectPerson(person: Person, fields: ReadonlySet<string>): Partial<Person> {
+export function projectPerson(
+  person: Person,
+  fields: ReadonlySet<string>,
+  previousResourceNames: readonly string[] = [],
+): Partial<Person> {
   const projected: Record<string, unknown> = {
     resourceName: person.resourceName,
     etag: person.etag,
@@ -62,7 +70,30 @@ export function projectPerson(person: Person, fields: ReadonlySet<string>): Part
   for (const [field, value] of Object.entries(person)) {
     if (!fields.has(field) || value === undefined) continue
     if (Array.isArray(value) && value.length === 0) continue
-    projected[field] = value
+    projected[field] =
+      Array.isArray(value) && LIST_CAPPED.has(field) ? value.slice(0, LIST_CAP) : value
+  }
+  // Only sync responses name the resourceNames a person had before (§3.2).
+  if (fields.has('metadata') && previousResourceNames.length > 0) {
+    projected.metadata = { ...person.metadata, previousResourceNames: [...previousResourceNames] }
   }
   return projected as Partial<Person>
+}
+
+/**
+ * A person deleted since the sync token. The flag is inside `metadata`, so a client that did
+ * not ask for metadata cannot tell a deletion from an update: the real pitfall (§3.2, §7.3).
+ */
+export function projectTombstone(person: Person, fields: ReadonlySet<string>): Partial<Person> {
+  const sources = person.metadata?.sources ?? []
+  return {
+    resourceName: person.resourceName,
+    etag: person.etag,
+    ...(fields.has('metadata') && {
+      metadata: {
+        ...(sources.length > 0 ? { sources } : {}),
+        deleted: true,
+      } as Person['metadata'],
+    }),
+  }
 }

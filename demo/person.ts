@@ -16,6 +16,10 @@ export interface FieldMetadata {
 export interface PersonMetadata {
   sources: Array<Source & { etag: string; updateTime: string }>
   objectType: 'PERSON'
+  /** Only in sync responses, on a person deleted since the token (contacts-apis.md §3.2). */
+  deleted?: true
+  /** Only in sync responses, on a person whose resourceName changed since the token. */
+  previousResourceNames?: string[]
 }
 
 export interface Name {
@@ -148,5 +152,5 @@ export interface Person {
   memberships?: Membership[]
 }
 
-/** Contacts per user, keyed by the access token's `sub`. */
-export type ContactDirectory = ReadonlyMap<string, readonly Person[]>
+/** Contacts per user, keyed by the access token's `sub`: what a server starts with. */
+export type PeopleBySubject = ReadonlyMap<string, readonly Person[]>

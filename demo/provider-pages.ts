@@ -1,10 +1,6 @@
 // Pages oidc-provider renders itself (errors, RP-initiated logout), in the demo provider's
 // look: escaped, first-party assets only (the library's defaults load a third-party font).
-const escapeHtml = (value: unknown) =>
-  String(value).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  )
+import { escapeHtml } from './escape-html.ts'
 
 function page(title: string, body: string): string {
   return `<!doctype html>

@@ -6,18 +6,20 @@
 // also have the rest of a Person (addresses, birthdays with and without a year, URLs, notes…),
 // drawn from a PRNG of their own so that adding fields never reshuffles the people above.
 import { Buffer } from 'node:buffer'
+import { DEMO_CONTACT_GROUPS } from './contact-groups.ts'
 import type {
   Address,
-  ContactDirectory,
   EmailAddress,
   FieldMetadata,
   Name,
+  PeopleBySubject,
   Person,
   PhoneNumber,
   Source,
 } from './person.ts'
 
-export type { ContactDirectory, Person } from './person.ts'
+export { DEMO_CONTACT_GROUPS } from './contact-groups.ts'
+export type { PeopleBySubject, Person } from './person.ts'
 
 /** Users of the demo directory and their contact counts (bob has none). */
 export const DEMO_CONTACT_COUNTS = { alice: 250, bob: 0, carol: 2987 } as const
@@ -509,7 +511,8 @@ const DEPARTMENTS = ['Research', 'Sales', 'Engineering', 'Finanzen']
 const NICKNAMES = ['Bear', 'Doc', 'Sunny', 'Ace', 'Mimi', 'Kiki']
 const RELATIONS = ['spouse', 'child', 'mother', 'father', 'sister', 'manager', 'assistant']
 const RELATED = ['Sam Taylor', 'Mia', 'Jonas Weber', 'Lucía', 'Kim']
-const GROUPS = ['contactGroups/starred', 'contactGroups/friends', 'contactGroups/family']
+// Drawn last from each person's PRNG, so the list can change without reshuffling the rest.
+const GROUPS = ['contactGroups/starred', ...DEMO_CONTACT_GROUPS.map((group) => group.resourceName)]
 const NOTES = [
   'Met at the 2024 conference in Lisbon.',
   'Prefers calls after 6 pm. Allergic to peanuts.',
@@ -625,8 +628,8 @@ function createPeople(user: string, count: number): Person[] {
   })
 }
 
-/** A fresh directory of the demo users' contacts; equal on every call. */
-export function createDemoDirectory(): ContactDirectory {
+/** The demo users' contacts, fresh and equal on every call; a server copies them. */
+export function createDemoDirectory(): PeopleBySubject {
   return new Map(
     Object.entries(DEMO_CONTACT_COUNTS).map(([user, count]) => [user, createPeople(user, count)]),
   )

@@ -8,9 +8,13 @@ import {
   createAuthorizationServer,
   type DemoClient,
 } from './authorization-server.ts'
-import { type ContactsServer, createContactsServer } from './contacts-server.ts'
+import {
+  type ContactsServer,
+  type ContactsServerOptions,
+  createContactsServer,
+} from './contacts-server.ts'
 import { DEMO_PUBLIC_DIR, DEMO_VIEWS_DIR } from './paths.ts'
-import { createDemoDirectory } from './seed.ts'
+import { createDemoDirectory, DEMO_CONTACT_GROUPS } from './seed.ts'
 
 /**
  * The demo client's secret. It holds characters that RFC 6749 §2.3.1 says must be
@@ -19,6 +23,13 @@ import { createDemoDirectory } from './seed.ts'
  */
 export const DEMO_CLIENT_ID = 'contacts-importer'
 export const DEMO_CLIENT_SECRET = 'demo: 100% s3cret +/&=? ~'
+
+/**
+ * The contacts server's token key, fixed so that a sync token the app kept from an earlier
+ * demo run is answered as expired (the app then reads everything again) rather than as
+ * invalid. Page tokens only page through a person's own contacts, so knowing it gains nothing.
+ */
+const DEMO_TOKEN_SECRET = new TextEncoder().encode('contacts demo: page and sync tokens.')
 
 export interface DemoServers {
   issuer: string
@@ -44,6 +55,11 @@ export interface DemoServersOptions {
   authorizationPort?: number
   contactsPort?: number
   accessTokenTtlSeconds?: number
+  /** How the contacts server behaves; by default at full speed, with the demo control page. */
+  contacts?: Pick<
+    ContactsServerOptions,
+    'pageLatencyMs' | 'syncTokenTtlMs' | 'expiredSyncTokenAnswer' | 'demoControl' | 'now'
+  >
 }
 
 // The demo's accounts and passwords are printed on the console and its client secret is in
@@ -114,7 +130,11 @@ export async function startDemoServers(options: DemoServersOptions): Promise<Dem
     issuer,
     audience: contactsAudience,
     keys: createRemoteJWKSet(new URL(`${issuer}/jwks`)),
-    directory: createDemoDirectory(),
+    pageTokenSecret: DEMO_TOKEN_SECRET,
+    people: createDemoDirectory(),
+    groups: DEMO_CONTACT_GROUPS,
+    demoControl: true,
+    ...options.contacts,
   })
   as.server.on('request', authorizationServer.app)
   rs.server.on('request', contactsServer.app)

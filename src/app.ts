@@ -6,7 +6,7 @@ import { createLoginCookies } from './auth/login-cookies.ts'
 import { enforceSessionMaxAge } from './auth/session-lifetime.ts'
 import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
-import type { ImportsReader } from './imports/imports-store.ts'
+import type { ImportEngine } from './imports/import-engine.ts'
 import type { Logger } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.ts'
@@ -24,6 +24,7 @@ import { createExportRoutes } from './web/routes/contact-exports.ts'
 import { createContactRoutes } from './web/routes/contacts.ts'
 import { createDeleteDataRoutes } from './web/routes/delete-data.ts'
 import { createHealthRoutes } from './web/routes/health.ts'
+import { createImportRoutes } from './web/routes/imports.ts'
 import { createPageRoutes } from './web/routes/pages.ts'
 import { securityHeaders } from './web/security-headers.ts'
 
@@ -34,20 +35,13 @@ export interface AppDeps {
   db: Database
   providers: ReadonlyMap<string, ProviderClient>
   services: Services
-}
-
-// TODO(engine): the import engine's ImportsReader (src/imports/) replaces this. Until it is
-// wired, the address book's pages show no import runs.
-const NO_IMPORT_RUNS_YET: ImportsReader = {
-  get: async () => undefined,
-  latestByConnection: async () => new Map(),
-  async *skips() {},
+  /** Starts imports and streams their progress (imports/import-engine.ts). */
+  imports: ImportEngine
 }
 
 export function createApp(deps: AppDeps): Express {
-  const { config, log, redis, db, providers, services } = deps
+  const { config, log, redis, db, providers, services, imports } = deps
   const app = express()
-  const importsReader = NO_IMPORT_RUNS_YET
 
   // Settings
   app.disable('x-powered-by')
@@ -105,6 +99,7 @@ export function createApp(deps: AppDeps): Express {
       cookieName: config.session.cookieName,
       secure: config.session.secure,
       postLogoutRedirectUri: `${config.appUrl.origin}/`,
+      afterSignIn: (personId) => imports.starter.afterSignIn(personId),
     }),
   )
   app.use(createPageRoutes({ providers, tokens: services.tokens }))
@@ -134,9 +129,27 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     createContactRoutes({
       contacts: services.contactsStore,
-      imports: importsReader,
+      imports: services.importsStore,
       providers,
       tokens: services.tokens,
+    }),
+  )
+
+  app.use(
+    createImportRoutes({
+      starter: imports.starter,
+      reader: services.importsStore,
+      events: imports.events,
+      providers,
+      limiter: createRateLimiter(
+        { redis, keys: services.keys, log },
+        {
+          name: 'import',
+          limit: config.rateLimits.actionsPerMinute,
+          windowSeconds: 60,
+          per: 'person',
+        },
+      ),
     }),
   )
 

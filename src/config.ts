@@ -80,6 +80,15 @@ export interface Config {
   tokens: { encryptionKeys: Buffer[]; refreshSkewSeconds: number; idleSeconds: number }
   contacts: { defaultPhoneRegion: CountryCode | undefined }
   http: { timeoutSeconds: number }
+  /** The import worker (imports/): where it runs, how much at once, how often it syncs. */
+  worker: {
+    /** Run the worker inside the web process (`npm start`); `npm run worker` always does. */
+    enabled: boolean
+    /** Imports one process runs at once. */
+    concurrency: number
+    /** Every connection is synced incrementally this often; undefined: only on demand. */
+    syncEveryHours: number | undefined
+  }
   providers: ProviderConfig[]
 }
 
@@ -451,6 +460,24 @@ const baseSchema = {
     })
     .transform((v) => v as CountryCode | undefined),
   HTTP_TIMEOUT_SECONDS: integer(1, 120, 10),
+  // The import worker runs inside `npm start` unless turned off here, for deployments that
+  // run `npm run worker` processes of their own.
+  WORKER: z
+    .enum(['on', 'off'], { error: 'must be "on" or "off"' })
+    .default('on')
+    .transform((v) => v === 'on'),
+  // Imports one process runs at once; each holds one page ahead in memory and one
+  // database connection while it writes.
+  WORKER_CONCURRENCY: integer(1, 64, 4),
+  // Hours between incremental syncs of every active connection; off: only on demand.
+  SYNC_EVERY_HOURS: z
+    .string()
+    .trim()
+    .default('off')
+    .refine((v) => v === 'off' || (/^\d{1,4}$/.test(v) && Number(v) >= 1 && Number(v) <= 8760), {
+      message: 'must be "off" or a whole number of hours from 1 to 8760',
+    })
+    .transform((v) => (v === 'off' ? undefined : Number(v))),
   TRUST_PROXY: trustProxy,
   // Sign-in requests (/login and the callback together) one client address may make per
   // minute: a person needs two per sign-in, a flood needs thousands. 0 turns it off.
@@ -671,6 +698,11 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
     },
     contacts: { defaultPhoneRegion: base.DEFAULT_PHONE_REGION },
     http: { timeoutSeconds: base.HTTP_TIMEOUT_SECONDS },
+    worker: {
+      enabled: base.WORKER,
+      concurrency: base.WORKER_CONCURRENCY,
+      syncEveryHours: base.SYNC_EVERY_HOURS,
+    },
     providers,
   })
 }

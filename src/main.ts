@@ -27,8 +27,8 @@ export const DATABASE_URL_REQUIRED =
 
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
   const runtime = await createRuntime(config, log)
-  const { redis, db, providers, services } = runtime
-  const app = createApp({ config, log, redis, db, providers, services })
+  const { redis, db, providers, services, imports } = runtime
+  const app = createApp({ config, log, redis, db, providers, services, imports })
   const server = createHttpServer(app, config.server, log)
   try {
     await new Promise<void>((resolve, reject) => {
@@ -45,6 +45,16 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     { url: config.appUrl.origin, host: config.host, port: config.port },
     'contacts importer listening',
   )
+  // WORKER=on (the default): this process runs imports too; `npm run worker` adds more.
+  if (config.worker.enabled) {
+    try {
+      await imports.startWorker()
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await runtime.close()
+      throw new Error(`The import worker could not start: ${(err as Error).message}`)
+    }
+  }
 
   return {
     server,
@@ -53,8 +63,14 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     redis,
     db,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      // Progress streams (SSE) never end by themselves: give requests under way a moment,
+      // then cut what is left (the browsers reconnect to another instance).
+      const cut = setTimeout(() => server.closeAllConnections(), 2000)
+      await closed
+      clearTimeout(cut)
       server.closeAllConnections()
+      // Then the worker hands its imports back after their current page (runtime.close).
       await runtime.close()
     },
   }

@@ -17,6 +17,10 @@ export interface RedisKeys {
   personSessions(personId: string): string
   /** A failed sign-in's public error, kept for the one view of its clean URL. */
   signInFailure(id: string): string
+  /** Pub/sub channel of one import run's progress snapshots. */
+  importEvents(runId: string): string
+  /** BullMQ's own prefix: every queue key lives under `<prefix>:<queue>:`. */
+  bullPrefix: string
 }
 
 export function createRedisKeys(prefix: string): RedisKeys {
@@ -29,5 +33,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     refreshFailure: (grantId) => `${prefix}fail:refresh:${grantId}`,
     personSessions: (personId) => `${prefix}person-sess:${personId}`,
     signInFailure: (id) => `${prefix}signin-failed:${id}`,
+    importEvents: (runId) => `${prefix}import:${runId}`,
+    // BullMQ adds the ':' itself.
+    bullPrefix: `${prefix}bull`,
   }
 }

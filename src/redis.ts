@@ -17,6 +17,25 @@ export function createRedis(url: string): Redis {
   })
 }
 
+/**
+ * A connection for BullMQ (and the import events' subscriber), with the options BullMQ's
+ * documentation requires: `maxRetriesPerRequest: null`, so that a blocking command waits
+ * through a reconnect instead of failing (docs.bullmq.io, "Going to production"); not the
+ * web client's fail-fast settings above. A `producer` (a queue that web requests add to)
+ * still fails at once while Redis is away, as BullMQ advises for HTTP handlers, so a click
+ * gets a 503 instead of hanging; a worker's connection queues its commands until Redis is
+ * back, and reconnects for ever.
+ */
+export function createQueueRedis(url: string, role: 'producer' | 'worker'): Redis {
+  return new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: role === 'worker',
+    connectTimeout: 5000,
+    retryStrategy: (attempt) => Math.min(attempt * 500, 5000),
+  })
+}
+
 const UNAVAILABLE_MESSAGES = [
   "Stream isn't writeable",
   'Connection is closed',

@@ -1,11 +1,14 @@
 // createRuntime(config, log): everything an entry point needs, connected and checked —
-// Redis, PostgreSQL (migrated), the providers (discovered), the domain services — and one
-// close() that releases it all. The web app (main.ts) builds on it; the worker will too, so
-// both run the same services against the same stores.
+// Redis, PostgreSQL (migrated), the providers (discovered), the domain services, the import
+// engine (its queue and events; imports/import-engine.ts) — and one close() that releases
+// it all. The web app (main.ts) and the worker (worker-main.ts) build on it, so both run
+// the same services against the same stores.
 import { type Config, describeDatabaseUrl } from './config.ts'
 import { createDatabase, type Database, isServerRefusal } from './db/database.ts'
 import { runMigrations } from './db/migrate.ts'
 import { AppError } from './errors.ts'
+import type { BackoffSettings } from './imports/backoff.ts'
+import { createImportEngine, type ImportEngine } from './imports/import-engine.ts'
 import { type Logger, withoutCredentials } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
 import { createProviders } from './oidc/providers.ts'
@@ -19,8 +22,18 @@ export interface Runtime {
   db: Database
   providers: ReadonlyMap<string, ProviderClient>
   services: Services
-  /** Closes PostgreSQL and Redis; call it after the entry point stopped taking work. */
+  /** Starts imports and reports their progress; runs them once a worker is started. */
+  imports: ImportEngine
+  /**
+   * Stops the import workers (their imports handed back), then closes PostgreSQL and
+   * Redis; call it after the entry point stopped taking work.
+   */
   close(): Promise<void>
+}
+
+export interface RuntimeOptions {
+  /** Retry delays of provider calls during imports (tests shorten them). */
+  backoff?: Partial<BackoffSettings>
 }
 
 /**
@@ -96,7 +109,11 @@ async function discoverProviders(providers: ReadonlyMap<string, ProviderClient>,
   }
 }
 
-export async function createRuntime(config: Config, log: Logger): Promise<Runtime> {
+export async function createRuntime(
+  config: Config,
+  log: Logger,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
   const redis = await connectRedis(config, log)
   let db: Database | undefined
   try {
@@ -105,6 +122,15 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     await discoverProviders(providers, log)
     const services = createServices({ config, log, redis, db, providers })
     const opened = db
+    const imports = createImportEngine({
+      config,
+      log,
+      redis,
+      db,
+      services,
+      providers,
+      backoff: options.backoff,
+    })
     return {
       config,
       log,
@@ -112,7 +138,9 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
       db: opened,
       providers,
       services,
+      imports,
       async close() {
+        await imports.close()
         await opened.close()
         await redis.quit().catch(() => redis.disconnect())
       },

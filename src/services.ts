@@ -9,6 +9,7 @@ import { createContactSource } from './contacts/create-contact-source.ts'
 import { readPages } from './contacts/read-pages.ts'
 import type { Database } from './db/database.ts'
 import { AppError, ErrorCode } from './errors.ts'
+import { createImportsStore, type ImportsStore } from './imports/imports-store.ts'
 import type { Logger } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
 import { type Connections, createConnections } from './people/connections.ts'
@@ -45,6 +46,8 @@ export interface Services {
   contactPages(connection: Connection): AsyncGenerator<ContactsPage, void>
   /** The address book in PostgreSQL: the import writes it, the pages read it. */
   contactsStore: ContactsStore
+  /** Import runs in PostgreSQL: the worker writes them, the pages read them (ImportsReader). */
+  importsStore: ImportsStore
 }
 
 /** A pending sign-in lives this long: time to log in and consent at the provider. */
@@ -138,5 +141,6 @@ export function createServices(deps: {
       db: deps.db,
       defaultPhoneRegion: config.contacts.defaultPhoneRegion,
     }),
+    importsStore: createImportsStore({ db: deps.db }),
   }
 }

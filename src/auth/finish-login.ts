@@ -33,6 +33,8 @@ export function createFinishLogin(deps: {
   log: Logger
   /** How long a sign-in with another account waits for "add" or "switch". */
   choiceTtlSeconds: number
+  /** What the domain does once a person is signed in (imports/start-imports.ts afterSignIn). */
+  afterSignIn?: (personId: string) => Promise<unknown>
 }) {
   /** Best effort: the failure that brought us here is what the person sees. */
   async function discardIssued(
@@ -178,6 +180,11 @@ export function createFinishLogin(deps: {
     // Signed in by now: failing to index the session only weakens "sign out everywhere".
     await deps.personSessions.add(personId, req.sessionID).catch((err: unknown) => {
       deps.log.warn({ err, person: personId }, 'session not indexed for sign-out everywhere')
+    })
+    // A first sign-in starts an import by itself (the domain decides); failing to start
+    // one never fails the sign-in: "Import now" is one click away.
+    await deps.afterSignIn?.(personId).catch((err: unknown) => {
+      deps.log.warn({ err, person: personId }, 'no import started after sign-in')
     })
     res.redirect(303, pending.returnTo)
   }

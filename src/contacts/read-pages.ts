@@ -8,7 +8,10 @@
 //   - A cursor is followed only once (a provider repeating itself would loop forever),
 //     a URL cursor only within the configured contacts URL (next-link.ts, RFC 9700
 //     §4.9.1), and at most `maxPages` pages are read.
-import type { ContactSource, ContactsPage, PageCursor } from './contact-source.ts'
+//   - An import resumes at the cursor it saved (`start`), reads incrementally with its
+//     `options` (the same on every page, as People binds page tokens to the query), and
+//     may wrap each page's read in its own retries (`retry`: backoff on 429 and 5xx).
+import type { ContactSource, ContactsPage, ListOptions, PageCursor } from './contact-source.ts'
 import { isFollowableNextLink } from './next-link.ts'
 import {
   AccessTokenRejectedError,
@@ -32,14 +35,23 @@ export interface ReadPagesDeps {
   /** The provider's configured contacts URL: the only place a URL cursor may lead. */
   contactsUrl: URL
   maxPages?: number
+  /** Where to start: a cursor saved by an earlier, interrupted read. */
+  start?: PageCursor | undefined
+  /** Pages read before `start` (they count towards `maxPages`). */
+  pagesBefore?: number
+  /** Sent with every page: an incremental read's sync token. */
+  options?: ListOptions
+  /** Runs each page's read (refresh-and-retry included), e.g. again after a 429. */
+  retry?: <T>(read: () => Promise<T>) => Promise<T>
 }
 
 export async function* readPages(deps: ReadPagesDeps): AsyncGenerator<ContactsPage, void> {
   const { source, contactsUrl } = deps
   const maxPages = deps.maxPages ?? MAX_PAGES
   const followed = new Set<string>()
-  let cursor: PageCursor | undefined
-  for (let pages = 0; ; pages++) {
+  const retry = deps.retry ?? ((read) => read())
+  let cursor = deps.start
+  for (let pages = deps.pagesBefore ?? 0; ; pages++) {
     if (cursor) {
       if (pages >= maxPages) {
         throw contactsBadResponse(
@@ -50,7 +62,8 @@ export async function* readPages(deps: ReadPagesDeps): AsyncGenerator<ContactsPa
       }
       checkCursor(source.provider, cursor, contactsUrl, followed)
     }
-    const page = await readPage(deps, cursor)
+    const at = cursor
+    const page = await retry(() => readPage(deps, at))
     yield page
     if (!page.next) return
     cursor = page.next
@@ -82,16 +95,27 @@ function checkCursor(
 }
 
 /** One page, with one refresh-and-retry when the token is refused. */
-async function readPage(deps: ReadPagesDeps, cursor: PageCursor | undefined) {
+function readPage(deps: ReadPagesDeps, cursor: PageCursor | undefined) {
+  return withAccessToken(deps, (token) => deps.source.listPage(token, cursor, deps.options))
+}
+
+/**
+ * One call to the contacts API with the connection's access token: refreshed once and
+ * tried once more when the API refuses it; refused again, CONTACTS_UNAUTHORIZED.
+ */
+export async function withAccessToken<T>(
+  deps: Pick<ReadPagesDeps, 'source' | 'accessToken'>,
+  call: (accessToken: string) => Promise<T>,
+): Promise<T> {
   const first = await deps.accessToken()
   try {
-    return await deps.source.listPage(first, cursor)
+    return await call(first)
   } catch (err) {
     if (!(err instanceof AccessTokenRejectedError)) throw err
   }
   const second = await deps.accessToken({ rejected: first })
   try {
-    return await deps.source.listPage(second, cursor)
+    return await call(second)
   } catch (err) {
     if (err instanceof AccessTokenRejectedError)
       throw contactsUnauthorized(deps.source.provider, err)

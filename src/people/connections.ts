@@ -15,6 +15,11 @@ export interface Connections {
   accessToken(connection: Connection, options?: { rejected?: string }): Promise<string>
   /** Ends one connection: its grant is revoked at the provider and forgotten here. */
   disconnect(connection: Connection): Promise<RevocationOutcome>
+  /**
+   * The contacts API keeps refusing the grant (missing scope, refused after a refresh):
+   * it is useless, so it is revoked and the connection waits for the person to reconnect.
+   */
+  requireReconnect(connection: Connection, errorCode: string): Promise<void>
 }
 
 /** The vault reference of an active connection: its grant, provider and subject. */
@@ -56,6 +61,24 @@ export function createConnections(deps: {
           )
         }
         throw err
+      }
+    },
+
+    async requireReconnect(connection, errorCode) {
+      try {
+        if (connection.grantId) {
+          await revoker.revoke({
+            grantId: connection.grantId,
+            provider: connection.provider,
+            subject: connection.subject,
+          })
+        }
+      } finally {
+        await people.setStatus(connection.id, 'reconnect_needed', connection.grantId)
+        log.info(
+          { connection: connection.id, provider: connection.provider, errorCode },
+          'connection needs reconnecting',
+        )
       }
     },
 

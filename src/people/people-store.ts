@@ -51,8 +51,16 @@ export interface PeopleStore {
   connections(personId: string): Promise<Connection[]>
   connection(personId: string, connectionId: string): Promise<Connection | undefined>
   personExists(personId: string): Promise<boolean>
-  /** Ends the use of the connection's grant; the row (and later its data) stays. */
-  setStatus(connectionId: string, status: Exclude<ConnectionStatus, 'active'>): Promise<void>
+  /**
+   * Ends the use of the connection's grant; the row (and later its data) stays. With
+   * `grantId`, only while the connection still holds that grant (a background job must not
+   * end a grant the person has just renewed).
+   */
+  setStatus(
+    connectionId: string,
+    status: Exclude<ConnectionStatus, 'active'>,
+    grantId?: string,
+  ): Promise<void>
   markUsed(connectionId: string, refreshedAt: Date | undefined): Promise<void>
 }
 
@@ -227,12 +235,13 @@ export function createPeopleStore(deps: { db: Db }): PeopleStore {
       return rowCount === 1
     },
 
-    async setStatus(connectionId, status) {
+    async setStatus(connectionId, status, grantId) {
       // Either way the grant is gone: the vault record is removed by the caller.
-      await db.query('UPDATE connections SET status = $2, grant_id = NULL WHERE id = $1', [
-        connectionId,
-        status,
-      ])
+      await db.query(
+        `UPDATE connections SET status = $2, grant_id = NULL
+         WHERE id = $1 AND ($3::text IS NULL OR grant_id = $3)`,
+        [connectionId, status, grantId ?? null],
+      )
     },
 
     async markUsed(connectionId, refreshedAt) {

@@ -80,13 +80,34 @@ export interface ContactSourceFixture {
     events: boolean
     /** A photo URL in the list response (Graph serves photos at a path, fetched apart). */
     photoUrls: boolean
-    /** A cursor for incremental import on the last page. */
+    /** A cursor for incremental import on the last page, and incremental reads with it. */
     syncToken: boolean
+    /** The provider renames contacts and says so in incremental reads (Google relinks). */
+    relink: boolean
   }
+  /**
+   * The query parameters that carry a cursor (People: pageToken and syncToken). Every other
+   * parameter must be the same on every page request, full or incremental.
+   */
+  cursorParams: readonly string[]
+  /** The query of each contacts page request the fake answered since the last reset. */
+  pageRequests(): Array<Record<string, string | string[]>>
   /** What a contact's `labels` holds for a seeded label name (a group id, or the name). */
   label(name: string): string
-  /** Replaces the person's address book, in this order. */
+  /** Replaces the person's address book, in this order, and its groups by the labels used. */
   seed(contacts: readonly SeedContact[]): void | Promise<void>
+  /** Adds a contact at the provider; its external id. */
+  add(contact: SeedContact): string | Promise<string>
+  /** Replaces what the provider holds for the contact. */
+  update(externalId: string, contact: SeedContact): void | Promise<void>
+  /** Deletes the contact at the provider. */
+  remove(externalId: string): void | Promise<void>
+  /** Gives the contact a new external id at the provider (when supports.relink); the new id. */
+  relink(externalId: string): string | Promise<string>
+  /** Adds a record that has an id but no usable field at all; its external id. */
+  addUnusable(): string | Promise<string>
+  /** Every sync cursor handed out so far is refused as expired from now on. */
+  expireSyncTokens(): void | Promise<void>
   /** The next data request is answered with this fault. */
   fault(fault: ContractFault): void
   /** An empty book and no pending faults. */
@@ -121,6 +142,32 @@ export function runContactSourceContract(
     })
     afterAll(() => fx?.close())
     beforeEach(() => fx.reset())
+
+    /** Every page of one read, full or (with a cursor) incremental, straight from listPage. */
+    async function readEvery(syncToken?: string): Promise<ContactsPage[]> {
+      const pages: ContactsPage[] = []
+      let cursor: ContactsPage['next']
+      do {
+        const page = await fx.source.listPage(
+          fx.accessToken,
+          cursor,
+          syncToken === undefined ? {} : { syncToken },
+        )
+        pages.push(page)
+        cursor = page.next
+      } while (cursor && pages.length < 50)
+      expect(cursor).toBeUndefined()
+      return pages
+    }
+
+    const lastSyncToken = (pages: ContactsPage[]): string => {
+      const token = pages.at(-1)?.syncToken
+      expect(token).toMatch(/\S/)
+      return token as string
+    }
+
+    const ids = (pages: ContactsPage[]) =>
+      pages.flatMap((page) => page.contacts.map((contact) => contact.externalId))
 
     async function readAll(): Promise<ContactsPage[]> {
       const pages: ContactsPage[] = []
@@ -165,6 +212,9 @@ export function runContactSourceContract(
         expect(pages.at(-1)?.next).toBeUndefined()
         const contacts = pages.flatMap((page) => page.contacts)
         expect(contacts.map((c) => c.name.family)).toEqual(seeded.map((s) => s.family))
+        // A provider that counts the whole set says so on every page.
+        for (const page of pages)
+          if (page.total !== undefined) expect(page.total).toBe(seeded.length)
         expect(new Set(contacts.map((c) => c.externalId)).size).toBe(seeded.length)
       })
 
@@ -320,6 +370,158 @@ export function runContactSourceContract(
           photos: [],
           labels: [],
         })
+      })
+    })
+
+    describe('incremental reads', () => {
+      it('when contacts are added, updated and deleted after a full read, then the incremental read brings exactly those changes', async () => {
+        if (!fx.supports.syncToken) return
+        await fx.seed([
+          { given: 'Ada', family: 'Lovelace' },
+          { given: 'Alan', family: 'Turing' },
+          { given: 'Grace', family: 'Hopper' },
+        ])
+        const full = await readEvery()
+        const [ada, alan, grace] = ids(full) as [string, string, string]
+        expect(ids(full)).toHaveLength(3)
+
+        const katherine = await fx.add({ given: 'Katherine', family: 'Johnson' })
+        await fx.update(alan, { given: 'Alan', family: 'Turing', note: 'Broke Enigma.' })
+        await fx.remove(grace)
+        const changes = await readEvery(lastSyncToken(full))
+
+        expect(ids(changes).sort()).toEqual([alan, katherine].sort())
+        const contacts = changes.flatMap((page) => page.contacts)
+        expect(contacts.find((c) => c.externalId === alan)?.notes.map((n) => n.value)).toEqual([
+          'Broke Enigma.',
+        ])
+        expect(contacts.find((c) => c.externalId === katherine)?.name.family).toBe('Johnson')
+        expect(changes.flatMap((page) => page.deleted)).toEqual([grace])
+        expect(changes.flatMap((page) => page.skipped)).toEqual([])
+        expect(ids(changes)).not.toContain(ada)
+        expect(changes.flatMap((page) => page.relinked)).toEqual([])
+      })
+
+      it('when nothing changed since the last read, then the incremental read is empty and hands out the next cursor', async () => {
+        if (!fx.supports.syncToken) return
+        await fx.seed(numbered(3))
+        const again = await readEvery(lastSyncToken(await readEvery()))
+        expect(
+          again.flatMap((page) => [...page.contacts, ...page.deleted, ...page.skipped]),
+        ).toEqual([])
+        // The next cursor works too: incremental reads chain.
+        const third = await readEvery(lastSyncToken(again))
+        expect(third.flatMap((page) => page.contacts)).toEqual([])
+      })
+
+      it('when a change follows an incremental read, then the next incremental read brings only that change', async () => {
+        if (!fx.supports.syncToken) return
+        await fx.seed(numbered(2))
+        const full = await readEvery()
+        const added = await fx.add({ given: 'First', family: 'Change' })
+        const first = await readEvery(lastSyncToken(full))
+        expect(ids(first)).toEqual([added])
+        await fx.remove(added)
+        const second = await readEvery(lastSyncToken(first))
+        expect(ids(second)).toEqual([])
+        expect(second.flatMap((page) => page.deleted)).toEqual([added])
+      })
+
+      it('when more changed than one page holds, then the changes come over several pages, each once, the cursor on the last', async () => {
+        if (!fx.supports.syncToken) return
+        await fx.seed(numbered(1))
+        const full = await readEvery()
+        const added: string[] = []
+        for (const contact of numbered(fx.pageSize + 1)) added.push(await fx.add(contact))
+        const changes = await readEvery(lastSyncToken(full))
+        expect(changes.length).toBeGreaterThanOrEqual(2)
+        expect(changes.slice(0, -1).map((page) => page.syncToken)).toEqual(
+          changes.slice(0, -1).map(() => undefined),
+        )
+        expect(ids(changes).sort()).toEqual(added.sort())
+      })
+
+      it('when a contact is renamed at the provider, then the incremental read re-keys it instead of adding another', async () => {
+        if (!fx.supports.syncToken || !fx.supports.relink) return
+        await fx.seed([
+          { given: 'Ada', family: 'Lovelace', emails: [{ address: 'ada@example.com' }] },
+        ])
+        const full = await readEvery()
+        const [before] = ids(full) as [string]
+        const after = await fx.relink(before)
+        const changes = await readEvery(lastSyncToken(full))
+        expect(changes.flatMap((page) => page.relinked)).toEqual([{ from: before, to: after }])
+        expect(ids(changes)).toEqual([after])
+        expect(changes.flatMap((page) => page.deleted)).toEqual([])
+      })
+
+      it('when the provider no longer accepts the cursor, then it is SYNC_TOKEN_EXPIRED for this provider (the caller reads everything again)', async () => {
+        if (!fx.supports.syncToken) return
+        await fx.seed(numbered(2))
+        const syncToken = lastSyncToken(await readEvery())
+        await fx.expireSyncTokens()
+        const err = await rejectionOf(fx.source.listPage(fx.accessToken, undefined, { syncToken }))
+        expect(err).toBeInstanceOf(AppError)
+        expect(err).toMatchObject({ code: 'SYNC_TOKEN_EXPIRED', provider: fx.source.provider })
+        // A full read still works, and hands out a cursor that is accepted.
+        const fresh = await readEvery()
+        expect(ids(fresh)).toHaveLength(2)
+        expect((await readEvery(lastSyncToken(fresh))).flatMap((page) => page.contacts)).toEqual([])
+      })
+
+      it('when pages are read, full or incremental, then every request carries the same parameters apart from the cursors', async () => {
+        if (!fx.supports.syncToken) return
+        await fx.seed(numbered(fx.pageSize + 1))
+        const full = await readEvery()
+        for (const contact of numbered(fx.pageSize + 1)) await fx.add(contact)
+        const changes = await readEvery(lastSyncToken(full))
+        expect(full.length + changes.length).toBeGreaterThanOrEqual(4)
+
+        const requests = fx.pageRequests()
+        expect(requests).toHaveLength(full.length + changes.length)
+        const withoutCursors = requests.map((query) =>
+          Object.fromEntries(
+            Object.entries(query).filter(([name]) => !fx.cursorParams.includes(name)),
+          ),
+        )
+        for (const query of withoutCursors) expect(query).toEqual(withoutCursors[0])
+      })
+    })
+
+    describe('records that cannot be kept', () => {
+      it('when the provider holds a record with no usable field at all, then it is listed as skipped with its id and a reason, and the others come as usual', async () => {
+        await fx.seed([{ given: 'Ada', family: 'Lovelace' }])
+        const blank = await fx.addUnusable()
+        const pages = await readEvery()
+        expect(pages.flatMap((page) => page.contacts).map((c) => c.name.family)).toEqual([
+          'Lovelace',
+        ])
+        const skipped = pages.flatMap((page) => page.skipped)
+        expect(skipped).toEqual([{ externalId: blank, reason: expect.stringMatching(/\S/) }])
+        expect(ids(pages)).not.toContain(blank)
+      })
+    })
+
+    describe('groups', () => {
+      it('when contacts carry labels, then listGroups names each label the contacts hold', async () => {
+        await fx.seed([
+          { given: 'Ada', family: 'Lovelace', labels: ['Book club', 'Work'] },
+          { given: 'Alan', family: 'Turing', labels: ['Work'] },
+        ])
+        const [ada, alan] = (await fx.source.listPage(fx.accessToken)).contacts as [
+          Contact,
+          Contact,
+        ]
+        expect(ada.labels).toEqual([fx.label('Book club'), fx.label('Work')])
+        expect(alan.labels).toEqual([fx.label('Work')])
+        const groups = await fx.source.listGroups(fx.accessToken)
+        expect(groups.get(fx.label('Book club'))).toBe('Book club')
+        expect(groups.get(fx.label('Work'))).toBe('Work')
+      })
+
+      it('when the token is refused while groups are read, then AccessTokenRejectedError is thrown (the caller refreshes)', async () => {
+        const err = await rejectionOf(fx.source.listGroups('not-a-token-this-provider-issued'))
+        expect(err).toBeInstanceOf(AccessTokenRejectedError)
       })
     })
 

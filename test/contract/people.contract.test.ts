@@ -1,6 +1,7 @@
 // The contract, run against the Google People API v1 adapter and the demo's People-shaped
 // contacts server (a real HTTP server on 127.0.0.1, verifying real RFC 9068 JWTs signed
 // here), reached through openid-client as in production.
+import { Buffer } from 'node:buffer'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose'
@@ -20,6 +21,10 @@ import {
 const ISSUER = 'http://issuer.invalid'
 const SUBJECT = 'contract-person'
 const KID = 'contract-key'
+const CONNECTIONS = '/v1/people/me/connections'
+
+/** User group ids are opaque at Google; the label's name in hex stands in for one. */
+const groupOf = (label: string) => `contactGroups/${Buffer.from(label).toString('hex')}`
 
 /** A SeedContact as the People API returns it (contacts-apis.md §3.2). */
 function toPerson(seed: SeedContact, index: number): Person {
@@ -129,8 +134,8 @@ function toPerson(seed: SeedContact, index: number): Person {
       memberships: seed.labels.map((label) => ({
         metadata: { source },
         contactGroupMembership: {
-          contactGroupId: label,
-          contactGroupResourceName: `contactGroups/${label}`,
+          contactGroupId: groupOf(label).slice('contactGroups/'.length),
+          contactGroupResourceName: groupOf(label),
         },
       })),
     }),
@@ -156,7 +161,6 @@ function toFault(fault: ContractFault): Fault {
 async function setup(): Promise<ContactSourceFixture> {
   const { publicKey, privateKey } = await generateKeyPair('RS256')
   const jwk = { ...(await exportJWK(publicKey)), kid: KID, alg: 'RS256', use: 'sig' }
-  const directory = new Map<string, readonly Person[]>()
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const contactsUrl = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
@@ -165,8 +169,15 @@ async function setup(): Promise<ContactSourceFixture> {
     issuer: ISSUER,
     audience,
     keys: createLocalJWKSet({ keys: [jwk] }),
-    directory,
   })
+  const { directory } = fake
+  let mark = fake.requests.mark()
+  let added = 0
+  /** The fields of a SeedContact's Person, for the directory to name and stamp. */
+  const fieldsOf = (seed: SeedContact) => {
+    const { resourceName: _name, etag: _etag, ...fields } = toPerson(seed, 0)
+    return fields
+  }
   server.on('request', fake.app)
 
   const now = Math.floor(Date.now() / 1000)
@@ -201,17 +212,71 @@ async function setup(): Promise<ContactSourceFixture> {
       events: true,
       photoUrls: true,
       syncToken: true,
+      relink: true,
     },
-    label: (name) => `contactGroups/${name}`,
+    cursorParams: ['pageToken', 'syncToken'],
+    pageRequests: () =>
+      fake.requests
+        .since(mark)
+        .filter((entry) => entry.path === CONNECTIONS)
+        .map((entry) => entry.query),
+    label: groupOf,
     seed(contacts) {
-      directory.set(SUBJECT, contacts.map(toPerson))
+      directory.replace(SUBJECT, contacts.map(toPerson))
+      const labels = new Set(contacts.flatMap((contact) => contact.labels ?? []))
+      directory.setGroups(
+        SUBJECT,
+        [...labels].map((name) => ({ resourceName: groupOf(name), name })),
+      )
+    },
+    add(contact) {
+      added += 1
+      return directory.add(SUBJECT, {
+        ...fieldsOf(contact),
+        resourceName: `people/c${5_000_000 + added}`,
+      }).resourceName
+    },
+    update(externalId, contact) {
+      directory.update(SUBJECT, externalId, () => fieldsOf(contact))
+    },
+    remove(externalId) {
+      directory.delete(SUBJECT, externalId)
+    },
+    relink: (externalId) => directory.relink(SUBJECT, externalId).resourceName,
+    addUnusable() {
+      // What Google keeps of a contact whose every field was cleared: a generated photo and
+      // the system group.
+      const source = { type: 'CONTACT' as const, id: 'blank' }
+      return directory.add(SUBJECT, {
+        photos: [
+          {
+            metadata: { primary: true, source },
+            url: 'https://photos.example/tile.png',
+            default: true,
+          },
+        ],
+        memberships: [
+          {
+            metadata: { source },
+            contactGroupMembership: {
+              contactGroupId: 'myContacts',
+              contactGroupResourceName: 'contactGroups/myContacts',
+            },
+          },
+        ],
+      }).resourceName
+    },
+    expireSyncTokens() {
+      fake.faults.expireSyncTokens()
     },
     fault(fault) {
       fake.faults.add(toFault(fault))
     },
     reset() {
-      directory.delete(SUBJECT)
+      directory.replace(SUBJECT, [])
+      directory.setGroups(SUBJECT, [])
       fake.faults.clear()
+      mark = fake.requests.mark()
     },
     async close() {
       await new Promise<void>((resolve) => {

@@ -12,6 +12,7 @@ import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { createDatabase, type Database } from '../../src/db/database.ts'
 import type { AppError } from '../../src/errors.ts'
+import { createImportEngine, type ImportEngine } from '../../src/imports/import-engine.ts'
 import { createProviders } from '../../src/oidc/providers.ts'
 import { createRedis } from '../../src/redis.ts'
 import { createServices } from '../../src/services.ts'
@@ -408,6 +409,7 @@ describe('Redis is down', () => {
   const logs: string[] = []
   let redis: ReturnType<typeof createRedis>
   let db: Database
+  let imports: ImportEngine
   let person: Browser
 
   beforeAll(async () => {
@@ -426,7 +428,8 @@ describe('Redis is down', () => {
     db = createDatabase(config.database, log)
     const providers = createProviders(config, log)
     const services = createServices({ config, log, redis, db, providers })
-    server = createServer(createApp({ config, log, redis, db, providers, services }))
+    imports = createImportEngine({ config, log, redis, db, services, providers })
+    server = createServer(createApp({ config, log, redis, db, providers, services, imports }))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const address = server.address()
     downUrl = `http://localhost:${typeof address === 'object' && address ? address.port : 0}`
@@ -436,6 +439,7 @@ describe('Redis is down', () => {
       server?.close(() => resolve())
       server?.closeAllConnections()
     })
+    await imports?.close()
     redis?.disconnect()
     await db?.close()
   })

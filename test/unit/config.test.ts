@@ -804,3 +804,32 @@ describe('readEnv', () => {
     expect(config.providers[0]?.clientSecret).toBe('demo: 100% s3cret +/&=? ~')
   })
 })
+
+describe('the import worker', () => {
+  it('when nothing is set, then the worker runs inside the web process, 4 imports at once, with no periodic sync', () => {
+    expect(loadConfig(validEnv()).worker).toEqual({
+      enabled: true,
+      concurrency: 4,
+      syncEveryHours: undefined,
+    })
+  })
+
+  it('when WORKER=off, WORKER_CONCURRENCY and SYNC_EVERY_HOURS are set, then they are read as given', () => {
+    const config = loadConfig(
+      validEnv({ WORKER: 'off', WORKER_CONCURRENCY: '8', SYNC_EVERY_HOURS: '24' }),
+    )
+    expect(config.worker).toEqual({ enabled: false, concurrency: 8, syncEveryHours: 24 })
+    expect(loadConfig(validEnv({ SYNC_EVERY_HOURS: 'off' })).worker.syncEveryHours).toBe(undefined)
+  })
+
+  it('when the values are wrong, then each is named with what it must be, all in one report', () => {
+    const err = configErrorOf(
+      validEnv({ WORKER: 'yes', WORKER_CONCURRENCY: 'four', SYNC_EVERY_HOURS: '0.5' }),
+    )
+    expect(err.problems).toEqual([
+      'WORKER: must be "on" or "off"',
+      'WORKER_CONCURRENCY: must be a whole number from 1 to 64',
+      'SYNC_EVERY_HOURS: must be "off" or a whole number of hours from 1 to 8760',
+    ])
+  })
+})

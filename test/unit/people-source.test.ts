@@ -6,7 +6,7 @@ import { displayName, emptyContact } from '../../src/contacts/contact.ts'
 import type { ContactSource } from '../../src/contacts/contact-source.ts'
 import { createContactSource } from '../../src/contacts/create-contact-source.ts'
 import { AccessTokenRejectedError } from '../../src/contacts/source-errors.ts'
-import { PERSON_FIELDS, toContact } from '../../src/contacts/sources/people.ts'
+import { PERSON_FIELDS, SKIP_REASONS, toContact } from '../../src/contacts/sources/people.ts'
 import { AppError } from '../../src/errors.ts'
 import { challengeError } from '../support/openid-errors.ts'
 
@@ -452,6 +452,12 @@ describe('listPage: malformed entries', () => {
     )
     const page = await api.listPage('access-token-1')
     expect(page.contacts.map(displayName)).toEqual(['One'])
+    expect(page.skipped).toEqual(
+      Array.from({ length: 3 }, () => ({
+        externalId: undefined,
+        reason: SKIP_REASONS.notAContact,
+      })),
+    )
   })
 
   it('when the body is larger than any real page, then it is refused as unreadable', async () => {
@@ -480,13 +486,18 @@ describe('listPage: the answer', () => {
     const page = await api.listPage('access-token-1')
     expect(page.contacts.map((c) => c.externalId)).toEqual(['people/c1', 'people/c3'])
     expect(page.contacts.map(displayName)).toEqual(['One', 'three@example.com'])
+    expect(page.skipped).toEqual([{ externalId: undefined, reason: SKIP_REASONS.noId }])
     expect(page.next).toEqual({ token: 'page-2' })
+    expect(page.total).toBe(3)
   })
 
   it('when the body is an empty object, then there are no contacts and no next page', async () => {
     const { api } = peopleApi(() => json({}))
     expect(await api.listPage('access-token-1')).toEqual({
       contacts: [],
+      deleted: [],
+      relinked: [],
+      skipped: [],
       next: undefined,
     })
   })
@@ -495,6 +506,9 @@ describe('listPage: the answer', () => {
     const { api } = peopleApi(() => json({ connections: [], nextSyncToken: 'sync-1' }))
     expect(await api.listPage('access-token-1')).toEqual({
       contacts: [],
+      deleted: [],
+      relinked: [],
+      skipped: [],
       next: undefined,
       syncToken: 'sync-1',
     })
@@ -641,6 +655,337 @@ describe('listPage: failures', () => {
     expect(await rejectionOf(api.listPage('access-token-1'))).toMatchObject({
       code: 'CONTACTS_FORBIDDEN',
       status: 403,
+    })
+  })
+})
+
+describe('listPage: incremental reads', () => {
+  const FIELDS_AND_SIZE = [
+    [
+      'personFields',
+      'names,nicknames,emailAddresses,phoneNumbers,addresses,organizations,birthdays,urls,biographies,relations,events,photos,memberships,metadata',
+    ],
+    ['pageSize', '1000'],
+    ['requestSyncToken', 'true'],
+  ]
+
+  it('when a sync token is given, then it is sent with exactly the parameters of a full read, and pages after it add only the page token', async () => {
+    const { api, calls } = peopleApi(({ url }) =>
+      json(url.searchParams.has('pageToken') ? {} : { nextPageToken: 'page-2' }),
+    )
+    await api.listPage('access-token-1')
+    const first = await api.listPage('access-token-1', undefined, { syncToken: 'sync+/=&1' })
+    await api.listPage('access-token-1', first.next, { syncToken: 'sync+/=&1' })
+
+    const [full, one, two] = calls.map((call) => [...call.url.searchParams])
+    expect(full).toEqual(FIELDS_AND_SIZE)
+    expect(one).toEqual([...FIELDS_AND_SIZE, ['syncToken', 'sync+/=&1']])
+    expect(two).toEqual([...FIELDS_AND_SIZE, ['syncToken', 'sync+/=&1'], ['pageToken', 'page-2']])
+  })
+
+  it('when the answer holds tombstones, then their resourceNames are the deleted ones, not contacts', async () => {
+    const { api } = peopleApi(() =>
+      json({
+        connections: [
+          { resourceName: 'people/c1', names: [{ displayName: 'Kept' }] },
+          { resourceName: 'people/c2', etag: '%e2', metadata: { deleted: true } },
+          {
+            resourceName: 'people/c3',
+            etag: '%e3',
+            metadata: { sources: [{ type: 'CONTACT', id: '3' }], deleted: true },
+          },
+          // Not a tombstone: only `true` is.
+          {
+            resourceName: 'people/c4',
+            names: [{ displayName: 'Four' }],
+            metadata: { deleted: 'yes' },
+          },
+        ],
+        nextSyncToken: 'sync-2',
+      }),
+    )
+    const page = await api.listPage('access-token-1', undefined, { syncToken: 'sync-1' })
+    expect(page.contacts.map((c) => c.externalId)).toEqual(['people/c1', 'people/c4'])
+    expect(page.deleted).toEqual(['people/c2', 'people/c3'])
+    expect(page.skipped).toEqual([])
+    expect(page.syncToken).toBe('sync-2')
+  })
+
+  it('when a tombstone has no resourceName, then it is skipped as a record without an id', async () => {
+    const { api } = peopleApi(() => json({ connections: [{ metadata: { deleted: true } }] }))
+    const page = await api.listPage('access-token-1', undefined, { syncToken: 'sync-1' })
+    expect(page.deleted).toEqual([])
+    expect(page.skipped).toEqual([{ externalId: undefined, reason: SKIP_REASONS.noId }])
+  })
+
+  it('when a person carries previousResourceNames, then each old name is relinked to the new one and the person is a contact', async () => {
+    const { api } = peopleApi(() =>
+      json({
+        connections: [
+          {
+            resourceName: 'people/cNEW',
+            names: [{ displayName: 'Ada' }],
+            metadata: {
+              previousResourceNames: ['people/cOLD', 'people/cOLDER', 'people/cNEW', '', 7],
+            },
+          },
+        ],
+      }),
+    )
+    const page = await api.listPage('access-token-1', undefined, { syncToken: 'sync-1' })
+    expect(page.relinked).toEqual([
+      { from: 'people/cOLD', to: 'people/cNEW' },
+      { from: 'people/cOLDER', to: 'people/cNEW' },
+    ])
+    expect(page.contacts.map((c) => c.externalId)).toEqual(['people/cNEW'])
+  })
+
+  it.each([
+    [
+      'only a generated photo and the system group',
+      {
+        photos: [{ url: 'https://photos.example/tile', default: true }],
+        memberships: [
+          { contactGroupMembership: { contactGroupResourceName: 'contactGroups/myContacts' } },
+        ],
+      },
+    ],
+    ['empty values only', { names: [{ displayName: '' }], emailAddresses: [{ value: '' }] }],
+    ['nothing but its id', {}],
+  ])(
+    'when a person has %s, then it is skipped with its id: nothing to keep',
+    async (_what, fields) => {
+      const { api } = peopleApi(() =>
+        json({
+          connections: [
+            { resourceName: 'people/c1', ...fields },
+            { resourceName: 'people/c2', biographies: [{ value: 'Just a note' }] },
+          ],
+        }),
+      )
+      const page = await api.listPage('access-token-1')
+      expect(page.contacts.map((c) => c.externalId)).toEqual(['people/c2'])
+      expect(page.skipped).toEqual([
+        { externalId: 'people/c1', reason: SKIP_REASONS.nothingToKeep },
+      ])
+    },
+  )
+
+  it.each([
+    [{ totalItems: 12, totalPeople: 11 }, 12],
+    [{ totalPeople: 11 }, 11],
+    [{ totalItems: -1 }, undefined],
+    [{ totalItems: '12' }, undefined],
+    [{}, undefined],
+  ])('when the page says %j, then the total is %s', async (totals, total) => {
+    const { api } = peopleApi(() => json(totals))
+    expect((await api.listPage('access-token-1')).total).toBe(total)
+  })
+})
+
+describe('listPage: an expired sync token', () => {
+  const EXPIRED_MESSAGE =
+    'Sync token is expired. Clear local cache and retry call without the sync token.'
+  const errorInfo = {
+    '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+    reason: 'EXPIRED_SYNC_TOKEN',
+    domain: 'people.googleapis.com',
+  }
+
+  it.each([
+    [
+      '400 FAILED_PRECONDITION with the reason',
+      400,
+      {
+        error: {
+          code: 400,
+          message: EXPIRED_MESSAGE,
+          status: 'FAILED_PRECONDITION',
+          details: [errorInfo],
+        },
+      },
+    ],
+    [
+      '400 INVALID_ARGUMENT with the reason',
+      400,
+      {
+        error: {
+          code: 400,
+          message: 'Request contains an invalid argument.',
+          status: 'INVALID_ARGUMENT',
+          details: [errorInfo],
+        },
+      },
+    ],
+    ['400 with the message only', 400, { error: { code: 400, message: EXPIRED_MESSAGE } }],
+    [
+      '400 with the reason in the legacy errors list',
+      400,
+      { error: { code: 400, message: 'Bad Request', errors: [{ reason: 'EXPIRED_SYNC_TOKEN' }] } },
+    ],
+    ['the legacy 410', 410, { error: { code: 410, message: 'Gone' } }],
+    ['a 410 without a JSON body', 410, '<html>Gone</html>'],
+  ])(
+    'when People answers %s, then it is SYNC_TOKEN_EXPIRED for that provider',
+    async (_what, status, body) => {
+      const { api } = peopleApi(() =>
+        typeof body === 'string' ? new Response(body, { status }) : json(body, status),
+      )
+      const err = await rejectionOf(api.listPage('access-token-1', undefined, { syncToken: 'old' }))
+      expect(err).toBeInstanceOf(AppError)
+      expect(err).toMatchObject({ code: 'SYNC_TOKEN_EXPIRED', provider: 'demo', retryable: false })
+    },
+  )
+
+  it.each([
+    [
+      'FAILED_PRECONDITION without the reason or the message',
+      {
+        error: { code: 400, message: 'Precondition check failed.', status: 'FAILED_PRECONDITION' },
+      },
+    ],
+    [
+      'INVALID_ARGUMENT without the reason',
+      {
+        error: {
+          code: 400,
+          message: 'Request contains an invalid argument.',
+          status: 'INVALID_ARGUMENT',
+        },
+      },
+    ],
+    [
+      'an ErrorInfo with another reason',
+      { error: { code: 400, details: [{ ...errorInfo, reason: 'BAD_REQUEST' }] } },
+    ],
+  ])(
+    'when a 400 is %s, then the status string is not trusted: CONTACTS_BAD_RESPONSE',
+    async (_what, body) => {
+      const { api } = peopleApi(() => json(body, 400))
+      const err = await rejectionOf(api.listPage('access-token-1', undefined, { syncToken: 'old' }))
+      expect(err).toMatchObject({ code: 'CONTACTS_BAD_RESPONSE', retryable: false })
+    },
+  )
+
+  it('when a full read (no sync token) gets the expired answer or a 410, then it is not taken for an expired token', async () => {
+    for (const status of [400, 410]) {
+      const { api } = peopleApi(() =>
+        json({ error: { code: status, message: EXPIRED_MESSAGE, details: [errorInfo] } }, status),
+      )
+      expect(await rejectionOf(api.listPage('access-token-1'))).toMatchObject({
+        code: 'CONTACTS_BAD_RESPONSE',
+      })
+    }
+  })
+
+  it('when an incremental read gets 429 or 401, then the shared rules apply as on any page', async () => {
+    const throttled = peopleApi(() =>
+      json({ error: { code: 429, status: 'RESOURCE_EXHAUSTED' } }, 429),
+    )
+    expect(
+      await rejectionOf(throttled.api.listPage('access-token-1', undefined, { syncToken: 's' })),
+    ).toMatchObject({ code: 'CONTACTS_UNAVAILABLE', retryable: true, retryAfterSeconds: undefined })
+    const refused = peopleApi(() => json({ error: { code: 401 } }, 401))
+    expect(
+      await rejectionOf(refused.api.listPage('access-token-1', undefined, { syncToken: 's' })),
+    ).toBeInstanceOf(AccessTokenRejectedError)
+  })
+})
+
+describe('listGroups', () => {
+  it('when groups come over two pages, then every page is read with the same parameters and each group maps to the name Google shows', async () => {
+    const { api, calls } = peopleApi(({ url }) =>
+      url.searchParams.get('pageToken') === 'groups-2'
+        ? json({
+            contactGroups: [
+              {
+                resourceName: 'contactGroups/abc',
+                name: 'Book club',
+                groupType: 'USER_CONTACT_GROUP',
+              },
+              { resourceName: 'contactGroups/nameless' },
+              { name: 'No id' },
+              null,
+            ],
+            totalItems: 4,
+          })
+        : json({
+            contactGroups: [
+              {
+                resourceName: 'contactGroups/myContacts',
+                name: 'myContacts',
+                formattedName: 'My Contacts',
+                groupType: 'SYSTEM_CONTACT_GROUP',
+              },
+            ],
+            nextPageToken: 'groups-2',
+          }),
+    )
+    const groups = await api.listGroups('access-token-1')
+    expect([...groups]).toEqual([
+      ['contactGroups/myContacts', 'My Contacts'],
+      ['contactGroups/abc', 'Book club'],
+    ])
+    expect(calls.map((call) => call.accessToken)).toEqual(['access-token-1', 'access-token-1'])
+    const [one, two] = calls.map((call) => call.url)
+    expect(`${one?.origin}${one?.pathname}`).toBe(`${BASE}/v1/contactGroups`)
+    expect([...(one?.searchParams ?? [])]).toEqual([
+      ['pageSize', '1000'],
+      ['groupFields', 'name,groupType'],
+    ])
+    expect([...(two?.searchParams ?? [])]).toEqual([
+      ['pageSize', '1000'],
+      ['groupFields', 'name,groupType'],
+      ['pageToken', 'groups-2'],
+    ])
+  })
+
+  it('when there are no groups, then the map is empty', async () => {
+    const { api } = peopleApi(() => json({}))
+    expect((await api.listGroups('access-token-1')).size).toBe(0)
+  })
+
+  it('when the same page token comes twice, then it is CONTACTS_BAD_RESPONSE, not a loop', async () => {
+    const { api, calls } = peopleApi(() => json({ nextPageToken: 'again' }))
+    expect(await rejectionOf(api.listGroups('access-token-1'))).toMatchObject({
+      code: 'CONTACTS_BAD_RESPONSE',
+    })
+    expect(calls).toHaveLength(2)
+  })
+
+  it('when pages never end, then it stops after a bounded number of calls', async () => {
+    let n = 0
+    const { api, calls } = peopleApi(() => json({ nextPageToken: `page-${++n}` }))
+    expect(await rejectionOf(api.listGroups('access-token-1'))).toMatchObject({
+      code: 'CONTACTS_BAD_RESPONSE',
+    })
+    expect(calls.length).toBeLessThanOrEqual(10)
+  })
+
+  it('when the API answers 401, then AccessTokenRejectedError is thrown', async () => {
+    const { api } = peopleApi(() => json({ error: { code: 401 } }, 401))
+    expect(await rejectionOf(api.listGroups('expired'))).toBeInstanceOf(AccessTokenRejectedError)
+  })
+
+  it('when the API answers 429 without Retry-After, then it is CONTACTS_UNAVAILABLE, retryable, with no wait given', async () => {
+    const { api } = peopleApi(() => json({ error: { code: 429 } }, 429))
+    expect(await rejectionOf(api.listGroups('access-token-1'))).toMatchObject({
+      code: 'CONTACTS_UNAVAILABLE',
+      retryable: true,
+      retryAfterSeconds: undefined,
+    })
+  })
+
+  it('when the body is not JSON or larger than any group list, then it is CONTACTS_BAD_RESPONSE', async () => {
+    const garbled = peopleApi(() => new Response('<html>', { status: 200 }))
+    expect(await rejectionOf(garbled.api.listGroups('access-token-1'))).toMatchObject({
+      code: 'CONTACTS_BAD_RESPONSE',
+    })
+    const huge = peopleApi(
+      () => new Response('{}', { headers: { 'content-length': String(64 * 1024 * 1024) } }),
+    )
+    expect(await rejectionOf(huge.api.listGroups('access-token-1'))).toMatchObject({
+      code: 'CONTACTS_BAD_RESPONSE',
     })
   })
 })

@@ -42,6 +42,8 @@ export function createAuthRoutes(deps: {
   cookieName: string
   secure: boolean
   postLogoutRedirectUri: string
+  /** After a completed sign-in: the domain may start the person's first import. */
+  afterSignIn?: (personId: string) => Promise<unknown>
 }): Router {
   const router = express.Router()
   const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 10 })

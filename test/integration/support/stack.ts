@@ -11,12 +11,16 @@ import {
   DEMO_CLIENT_ID,
   DEMO_CLIENT_SECRET,
   type DemoServers,
+  type DemoServersOptions,
   demoProviderEnv,
   startDemoServers,
 } from '../../../demo/stack.ts'
 import { createApp } from '../../../src/app.ts'
 import { type Config, type Env, loadConfig } from '../../../src/config.ts'
 import { createDatabase, type Database } from '../../../src/db/database.ts'
+import type { BackoffSettings } from '../../../src/imports/backoff.ts'
+import { createImportEngine, type ImportEngine } from '../../../src/imports/import-engine.ts'
+import type { WorkerTiming } from '../../../src/imports/import-worker.ts'
 import { createLogger, type Logger } from '../../../src/log.ts'
 import type { ProviderClient } from '../../../src/oidc/provider-client.ts'
 import { createProviders } from '../../../src/oidc/providers.ts'
@@ -41,6 +45,8 @@ export interface AppInstance {
   /** The instance's own pool, as each app process has one. */
   db: Database
   server: Server
+  /** Its import engine: the queue and events (and a worker, when the stack asked for one). */
+  imports: ImportEngine
 }
 
 export interface TestStack {
@@ -73,7 +79,21 @@ export interface StackOptions {
   refreshLeaseMs?: number
   /** Another Redis than the run's shared one (a test that pauses or stops it). */
   redisUrl?: string
+  /**
+   * Which instances run an import worker (as WORKER=on does in `npm start`), e.g. `[0]`.
+   * None by default: a sign-in still queues its first import, but nothing runs it, so
+   * tests of other things see no import traffic at the provider.
+   */
+  workers?: number[]
+  /** Retry delays of the imports' provider calls; tests use a few milliseconds. */
+  backoff?: Partial<BackoffSettings>
+  workerTiming?: WorkerTiming
+  /** How the demo contacts server behaves (page latency, sync token lifetime). */
+  contacts?: DemoServersOptions['contacts']
 }
+
+/** Retries fast enough for tests, still jittered and bounded. */
+export const TEST_BACKOFF: Partial<BackoffSettings> = { baseMs: 5, capMs: 20, tries: 4 }
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -109,6 +129,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       postLogoutRedirectUris: [`${appUrl}/`],
     },
     accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+    contacts: options.contacts,
   })
 
   const prefix = `t${randomBytes(4).toString('hex')}:`
@@ -146,6 +167,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     tamper: undefined,
     env,
     async close() {
+      await Promise.all(stack.apps.map((app) => app.imports.close()))
       await Promise.all(
         stack.apps.map(
           (app) =>
@@ -177,7 +199,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     return stack.tamper ? stack.tamper(request, real) : real()
   }
 
-  for (const server of servers) {
+  for (const [index, server] of servers.entries()) {
     const config = loadConfig(env)
     const redis = createRedis(config.redis.url)
     await redis.connect()
@@ -191,7 +213,19 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       providers,
       refreshLeaseMs: options.refreshLeaseMs,
     })
-    server.on('request', createApp({ config, log, redis, db, providers, services }))
+    const imports = createImportEngine({
+      config,
+      log,
+      redis,
+      db,
+      services,
+      providers,
+      backoff: options.backoff ?? TEST_BACKOFF,
+    })
+    if (options.workers?.includes(index)) {
+      await imports.startWorker({ timing: options.workerTiming })
+    }
+    server.on('request', createApp({ config, log, redis, db, providers, services, imports }))
     server.on('clientError', answerClientError(log))
     const address = server.address()
     const port = typeof address === 'object' && address ? address.port : 0
@@ -203,6 +237,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       redis,
       db,
       server,
+      imports,
     })
   }
   return stack

@@ -1,0 +1,81 @@
+// Fetching and writing overlap, one page ahead and no more.
+import { describe, expect, it } from 'vitest'
+import { writeAhead } from '../../src/imports/page-pipeline.ts'
+
+/** A reader of `count` pages that records when each fetch starts and ends. */
+function reader(count: number, log: string[], fetchMs = 5) {
+  return (async function* () {
+    for (let page = 1; page <= count; page++) {
+      log.push(`fetch ${page}`)
+      await new Promise((resolve) => setTimeout(resolve, fetchMs))
+      log.push(`fetched ${page}`)
+      yield page
+    }
+  })()
+}
+
+describe('writeAhead', () => {
+  it('when page n is being written, then page n+1 is being fetched, and never page n+2', async () => {
+    const log: string[] = []
+    const outcome = await writeAhead(reader(3, log), async (page) => {
+      log.push(`write ${page}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      log.push(`written ${page}`)
+    })
+
+    expect(outcome).toBe('done')
+    // Page n+1 is asked for as page n's write begins, page n+2 only once page n is written.
+    expect(log).toEqual([
+      'fetch 1',
+      'fetched 1',
+      'fetch 2',
+      'write 1',
+      'fetched 2',
+      'written 1',
+      'fetch 3',
+      'write 2',
+      'fetched 3',
+      'written 2',
+      'write 3',
+      'written 3',
+    ])
+  })
+
+  it('when a stop is asked for, then the page being written is finished and nothing after it is written', async () => {
+    const log: string[] = []
+    const controller = new AbortController()
+    const outcome = await writeAhead(
+      reader(5, log, 30),
+      async (page) => {
+        log.push(`write ${page}`)
+        if (page === 2) controller.abort()
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        log.push(`written ${page}`)
+      },
+      controller.signal,
+    )
+
+    expect(outcome).toBe('stopped')
+    expect(log.filter((l) => l.startsWith('writ'))).toEqual([
+      'write 1',
+      'written 1',
+      'write 2',
+      'written 2',
+    ])
+  })
+
+  it('when the page ahead fails while one is written, then the failure comes after that write, not unhandled', async () => {
+    const written: number[] = []
+    const pages = (async function* () {
+      yield 1
+      throw new Error('page 2 failed')
+    })()
+    await expect(
+      writeAhead(pages, async (page) => {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        written.push(page)
+      }),
+    ).rejects.toThrow('page 2 failed')
+    expect(written).toEqual([1])
+  })
+})
