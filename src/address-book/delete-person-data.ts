@@ -5,8 +5,10 @@
 // which then starts from nothing (a full import, no sync token).
 //
 // A run under way loses its row too, as when its connection is deleted. Its rows are
-// locked first, so a page being written at this moment commits before the deletion or
-// finds its run gone; the import engine stops a run whose row is gone.
+// locked first (FOR UPDATE), the lock every page's transaction takes on its run
+// (imports-store.ts claimPage): a page being written now commits before the deletion and is
+// deleted with the rest, and every later page finds its run gone, so the worker stops
+// without writing it (run-import.ts).
 import type { Database } from '../db/database.ts'
 import type { ContactsStore } from './contacts-store.ts'
 

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { contact } from './support/address-book.ts'
 import { Browser, formValue } from './support/browser.ts'
+import { eventually, personOf, startImport, waitForRun } from './support/imports.ts'
 import { signIn } from './support/login.ts'
 import { type BookOwner, seedBook } from './support/seed-book.ts'
 import { startStack, type TestStack } from './support/stack.ts'
@@ -14,6 +15,9 @@ let alice: Browser
 let bob: Browser
 let aliceBook: BookOwner
 let bobBook: BookOwner
+/** What each holds before anything is deleted (each sign-in also queued a first import). */
+let aliceBefore: Holdings
+let bobBefore: Holdings
 
 /** A finished run with a skipped record, and a sync cursor on the connection. */
 async function importHistory(owner: BookOwner) {
@@ -32,7 +36,15 @@ async function importHistory(owner: BookOwner) {
   )
 }
 
-async function holdings(owner: BookOwner) {
+interface Holdings {
+  contacts: number | undefined
+  imports: number | undefined
+  skips: number | undefined
+  cursors: number | undefined
+  connections: number | undefined
+}
+
+async function holdings(owner: BookOwner): Promise<Holdings> {
   const one = async (sql: string) =>
     (await stack.database.db.query<{ n: number }>(sql, [owner.personId])).rows[0]?.n
   return {
@@ -62,6 +74,10 @@ beforeAll(async () => {
   bobBook = await seedBook(stack, bob, [contact('people/b1', { name: { display: 'Bob Keeps' } })])
   await importHistory(aliceBook)
   await importHistory(bobBook)
+  aliceBefore = await holdings(aliceBook)
+  bobBefore = await holdings(bobBook)
+  expect(aliceBefore).toMatchObject({ contacts: 3, skips: 1, cursors: 1, connections: 1 })
+  expect(aliceBefore.imports).toBeGreaterThanOrEqual(1)
 })
 afterAll(() => stack?.close())
 
@@ -74,7 +90,7 @@ describe('delete my imported data', () => {
     expect(page.body).toContain('Your connections stay')
     expect(page.body).toContain('Demo Provider: alice@demo.example')
     expect(formValue(page.body, '_csrf')).toMatch(/^[\w-]{43}$/)
-    expect(await holdings(aliceBook)).toMatchObject({ contacts: 3, imports: 1 })
+    expect(await holdings(aliceBook)).toEqual(aliceBefore)
   })
 
   it('when the POST comes without the CSRF token, or with another session’s, then it is a 403 and nothing is deleted', async () => {
@@ -89,12 +105,7 @@ describe('delete my imported data', () => {
     })
     expect(forged.status).toBe(403)
     expect(forged.body).toContain('Form expired')
-    expect(await holdings(aliceBook)).toMatchObject({
-      contacts: 3,
-      imports: 1,
-      skips: 1,
-      cursors: 1,
-    })
+    expect(await holdings(aliceBook)).toEqual(aliceBefore)
   })
 
   it('when a link or another method asks for it, then nothing is deleted', async () => {
@@ -102,7 +113,7 @@ describe('delete my imported data', () => {
       const hop = await alice.request(`${stack.appUrl}/contacts/delete`, { method })
       expect(hop.status, method).toBe(405)
     }
-    expect(await holdings(aliceBook)).toMatchObject({ contacts: 3 })
+    expect(await holdings(aliceBook)).toEqual(aliceBefore)
   })
 
   it('when nobody is signed in, then the POST is refused', async () => {
@@ -127,13 +138,7 @@ describe('delete my imported data', () => {
       cursors: 0,
       connections: 1,
     })
-    expect(await holdings(bobBook)).toEqual({
-      contacts: 1,
-      imports: 1,
-      skips: 1,
-      cursors: 1,
-      connections: 1,
-    })
+    expect(await holdings(bobBook)).toEqual(bobBefore)
 
     const page = await alice.request(hop.location ?? '')
     expect(page.status).toBe(200)
@@ -148,5 +153,52 @@ describe('delete my imported data', () => {
     const page = await alice.request(`${stack.appUrl}/contacts?notice=%3Cb%3Eyou+were+hacked`)
     expect(page.status).toBe(200)
     expect(page.body).not.toContain('hacked')
+  })
+})
+
+describe('deleting while an import is under way', () => {
+  let live: TestStack
+  beforeAll(async () => {
+    // A worker in the app, and pages slow enough to delete between two of them.
+    live = await startStack({ workers: [0], contacts: { pageLatencyMs: 500 } })
+  })
+  afterAll(() => live?.close())
+
+  const count = async (sql: string, personId: string) =>
+    (await live.database.db.query<{ n: number }>(sql, [personId])).rows[0]?.n
+
+  it('when carol deletes her data after the first page of her first import was written, then the run stops, nothing comes back, and a new import brings everything', async () => {
+    const carol = new Browser()
+    await signIn(carol, live.appUrl, { username: 'carol', password: 'carol-demo' })
+    const personId = await personOf(live, carol)
+    const contactsOf = () =>
+      count('SELECT count(*)::int AS n FROM contacts WHERE person_id = $1', personId)
+    // Her first sign-in queued the import; the worker writes page after page.
+    await eventually(
+      async () => (((await contactsOf()) ?? 0) > 0 ? true : undefined),
+      'a first page',
+    )
+
+    const confirm = await carol.request(`${live.appUrl}/contacts/delete`)
+    const hop = await carol.request(`${live.appUrl}/contacts/delete`, {
+      form: { _csrf: formValue(confirm.body, '_csrf') ?? '' },
+    })
+    expect(hop.status).toBe(303)
+
+    // The worker finds its run gone at its next page and ends the job without writing it.
+    await eventually(
+      async () => (live.logs.some((l) => l.includes('"import run gone')) ? true : undefined),
+      'the worker to give the run up',
+    )
+    expect(await contactsOf()).toBe(0)
+    expect(
+      await count('SELECT count(*)::int AS n FROM imports WHERE person_id = $1', personId),
+    ).toBe(0)
+
+    const runId = await startImport(live, carol)
+    const run = await waitForRun(live, personId, runId)
+    expect(run).toMatchObject({ state: 'completed', kind: 'full' })
+    expect(run.counts.created).toBe(2987)
+    expect(await contactsOf()).toBe(2987)
   })
 })

@@ -9,6 +9,7 @@ import { contact } from './support/address-book.ts'
 import { Browser, formAction, formValue } from './support/browser.ts'
 import { signIn } from './support/login.ts'
 import { type BookOwner, seedBook } from './support/seed-book.ts'
+import { storedConnection } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
 let stack: TestStack
@@ -19,6 +20,15 @@ let aliceBook: BookOwner
 const numbered = (i: number) => `Person ${String(i).padStart(3, '0')}`
 const names = (html: string) =>
   [...html.matchAll(/<td><a href="\/contacts\/[0-9a-f-]{36}">([^<]*)<\/a><\/td>/g)].map((m) => m[1])
+/** The id of the connection's one import run (the one its first sign-in queued). */
+async function onlyRun(connectionId: string): Promise<string> {
+  const { rows } = await stack.database.db.query<{ id: string }>(
+    'SELECT id FROM imports WHERE connection_id = $1',
+    [connectionId],
+  )
+  expect(rows).toHaveLength(1)
+  return String(rows[0]?.id)
+}
 const decode = (html: string) =>
   html
     .replace(/&#34;|&quot;/g, '"')
@@ -134,11 +144,14 @@ describe('/contacts', () => {
     expect(page.body).toContain('0 matches')
   })
 
-  it('when the page is shown, then each connection has its provider, status, contact count and an "Import now" form posting its id to /import with a CSRF token', async () => {
+  it('when the page is shown, then each connection has its provider, status, contact count, the import its sign-in queued, and an "Import now" form posting its id to /import with a CSRF token', async () => {
     const page = await alice.request(`${stack.appUrl}/contacts`)
     expect(page.body).toContain('Demo Provider')
     expect(page.body).toContain('123 contacts from here')
-    expect(page.body).toContain('Not imported yet.')
+    // The first sign-in queued an import (imports/start-imports.ts); no worker runs here.
+    const run = await onlyRun(aliceBook.connectionId)
+    expect(page.body).toContain('Import under way (waiting to start).')
+    expect(page.body).toContain(`href="/imports/${run}"`)
     expect(formAction(page.body, '/import', stack.appUrl)).toBe(`${stack.appUrl}/import`)
     const form = /<form method="post" action="\/import"[\s\S]*?<\/form>/.exec(page.body)?.[0] ?? ''
     expect(formValue(form, 'connection')).toBe(aliceBook.connectionId)
@@ -146,6 +159,49 @@ describe('/contacts', () => {
     expect(form).toContain('Import now')
     expect(page.body).toContain('href="/contacts/export.vcf"')
     expect(page.body).toContain('href="/contacts/delete"')
+  })
+})
+
+describe('the last import of each connection', () => {
+  it('when the last import finished, then the panel says when and what changed, with a link to its report', async () => {
+    const run = await onlyRun(aliceBook.connectionId)
+    await stack.database.db.query(
+      `UPDATE imports SET state = 'completed', started_at = now(), created = 120, updated = 2,
+         deleted = 1, skipped = 4, finished_at = '2026-03-04T05:06:00Z' WHERE id = $1`,
+      [run],
+    )
+    try {
+      const page = await alice.request(`${stack.appUrl}/contacts`)
+      const text = page.body.replace(/\s+/g, ' ')
+      expect(text).toContain(
+        'Last import <time datetime="2026-03-04T05:06:00.000Z">2026-03-04 05:06 UTC</time>: 120 created, 2 updated, 1 deleted, 4 skipped.',
+      )
+      expect(text).toContain(`<a href="/imports/${run}">Report</a>`)
+    } finally {
+      await stack.database.db.query(
+        `UPDATE imports SET state = 'waiting', finished_at = NULL WHERE id = $1`,
+        [run],
+      )
+    }
+  })
+
+  it('when the last import failed, then the panel gives the reason as text, and the empty book offers the import again', async () => {
+    const carol = new Browser()
+    await signIn(carol, stack.appUrl, { username: 'carol', password: 'carol-demo' })
+    const connection = await storedConnection(stack, carol)
+    await stack.database.db.query(
+      `UPDATE imports SET state = 'failed', finished_at = now(), error_code = 'GRANT_REVOKED',
+         error_message = 'Access to your contacts was revoked — <b>reconnect</b>.', error_retryable = false
+       WHERE connection_id = $1`,
+      [connection.id],
+    )
+    const page = await carol.request(`${stack.appUrl}/contacts`)
+    expect(page.body).toContain('Last import failed')
+    expect(page.body).toContain(
+      'Access to your contacts was revoked — &lt;b&gt;reconnect&lt;/b&gt;.',
+    )
+    expect(page.body).toContain('No contacts yet — import from Demo Provider.')
+    expect(page.body).toContain('Import from Demo Provider')
   })
 })
 
@@ -358,15 +414,34 @@ describe('a second person', () => {
 })
 
 describe('empty states and connections that need attention', () => {
-  it('when a person has no contacts yet, then the page says to import from the provider and offers the button', async () => {
+  it('when a person has no contacts yet and their first import waits, then the page says it is importing and links its progress', async () => {
     const carol = new Browser()
     await signIn(carol, stack.appUrl, { username: 'carol', password: 'carol-demo' })
-    const page = await carol.request(`${stack.appUrl}/contacts`)
+    // Whatever an earlier test left: from no run at all, a sign-in queues the first import.
+    await stack.database.db.query('DELETE FROM imports WHERE connection_id = $1', [
+      (await storedConnection(stack, carol)).id,
+    ])
+    const fresh = new Browser()
+    await signIn(fresh, stack.appUrl, { username: 'carol', password: 'carol-demo' })
+    const run = await onlyRun((await storedConnection(stack, fresh)).id)
+    const page = await fresh.request(`${stack.appUrl}/contacts`)
     expect(page.status).toBe(200)
-    expect(page.body).toContain('No contacts yet — import from Demo Provider.')
-    expect(page.body).toContain('Import from Demo Provider')
+    expect(page.body).toContain('No contacts yet — importing from Demo Provider.')
+    expect(page.body).toContain(`<a href="/imports/${run}">Follow its progress</a>`)
     expect(page.body).toContain('0 contacts')
     expect(page.body).not.toContain('export.vcf')
+  })
+
+  it('when a person has no contacts and no import under way, then the page says to import from the provider and offers the button', async () => {
+    const bare = new Browser()
+    await signIn(bare, stack.appUrl, { username: 'carol', password: 'carol-demo' })
+    await stack.database.db.query('DELETE FROM imports WHERE connection_id = $1', [
+      (await storedConnection(stack, bare)).id,
+    ])
+    const page = await bare.request(`${stack.appUrl}/contacts`)
+    expect(page.body).toContain('No contacts yet — import from Demo Provider.')
+    expect(page.body).toContain('Import from Demo Provider')
+    expect(page.body).toContain('Not imported yet.')
   })
 
   it('when a connection needs reconnecting, then the page offers a reconnect link that comes back to /contacts, and no import button', async () => {
