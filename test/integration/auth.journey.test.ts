@@ -7,6 +7,7 @@ import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import { displayName } from '../../src/contacts/contact.ts'
 import { Browser, formAction, formValue } from './support/browser.ts'
 import { authorizeAtProvider, signIn } from './support/login.ts'
+import { connectionPages } from './support/read-contacts.ts'
 import { storedConnection, storedSession } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
@@ -20,7 +21,9 @@ afterAll(() => stack?.close())
 async function readNames(browser: Browser): Promise<string[]> {
   const connection = await storedConnection(stack, browser)
   const names: string[] = []
-  for await (const page of stack.apps[0]?.services.contactPages(connection) ?? []) {
+  const app = stack.apps[0]
+  if (!app) throw new Error('no app instance')
+  for await (const page of connectionPages(app, connection)) {
     names.push(...page.contacts.map((c) => displayName(c)))
   }
   return names
