@@ -41,7 +41,7 @@ export interface ContactsServerOptions {
   audience: string
   /** createRemoteJWKSet(new URL(jwks_uri)) for the demo, createLocalJWKSet in tests. */
   keys: JWTVerifyGetKey
-  /** Each subject's people at start (copied: the server's `directory` changes, this does not). */
+  /** Each subject's people at start; the server's `directory` changes, this stays as it is. */
   people?: PeopleBySubject
   /** The user contact groups of every subject (the system groups are always there). */
   groups?: readonly ContactGroupSeed[]

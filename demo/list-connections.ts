@@ -15,8 +15,6 @@ import type { PageTokens } from './page-token.ts'
 import { projectPerson, projectTombstone } from './person-fields.ts'
 import type { SyncCursor, SyncTokens } from './sync-token.ts'
 
-export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './connections-request.ts'
-
 /** What may change while the server runs (ContactsServer.settings). */
 export interface ConnectionsSettings {
   /** How long a page takes per 1,000 people on it, in ms. */

@@ -6,8 +6,6 @@
 // cannot shift it.
 import { isCount, type TokenSigner } from './signed-token.ts'
 
-export { hashParams } from './signed-token.ts'
-
 export interface PageCursor {
   /** The position key of the last item served; the next page starts after it. */
   after: number

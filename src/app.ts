@@ -99,7 +99,7 @@ export function createApp(deps: AppDeps): Express {
       cookieName: config.session.cookieName,
       secure: config.session.secure,
       postLogoutRedirectUri: `${config.appUrl.origin}/`,
-      afterSignIn: (personId) => imports.starter.afterSignIn(personId),
+      afterSignIn: (personId, connectionId) => imports.starter.afterSignIn(personId, connectionId),
     }),
   )
   app.use(createPageRoutes({ providers, tokens: services.tokens }))

@@ -4,6 +4,7 @@
 // session's connections, as signing out would, and signs in as that account's person.
 import type { Request, Response } from 'express'
 import { AppError, ErrorCode } from '../errors.ts'
+import type { Logger } from '../log.ts'
 import type { ProviderClient } from '../oidc/provider-client.ts'
 import type { Connections } from '../people/connections.ts'
 import type { PeopleStore } from '../people/people-store.ts'
@@ -27,6 +28,9 @@ export function createChooseAccount(deps: {
   signIn: SignIn
   personSessions: PersonSessions
   providers: ReadonlyMap<string, ProviderClient>
+  /** After the answer: the domain may import the account (imports/start-imports.ts). */
+  afterSignIn?: (personId: string, connectionId: string) => Promise<unknown>
+  log?: Logger
 }) {
   /** The waiting sign-in, if it is still waiting. */
   async function pendingOf(req: Request): Promise<PendingChoice> {
@@ -48,6 +52,13 @@ export function createChooseAccount(deps: {
     req.session.connectionIds = connectionIds
     await saveSession(req)
     await deps.personSessions.add(personId, req.sessionID)
+  }
+
+  /** As after a sign-in: never a reason for the answer to fail. */
+  async function afterAnswer(personId: string, connectionId: string) {
+    await deps.afterSignIn?.(personId, connectionId).catch((err: unknown) => {
+      deps.log?.warn({ err, person: personId }, 'no import started after sign-in')
+    })
   }
 
   async function show(req: Request, res: Response) {
@@ -86,12 +97,14 @@ export function createChooseAccount(deps: {
     if (choice === 'add') {
       const connection = await deps.signIn.add(pending, personId)
       await startSession(req, personId, [...(req.session.connectionIds ?? []), connection.id])
+      await afterAnswer(personId, connection.id)
       res.redirect(303, pending.returnTo)
       return
     }
     await endSessionConnections(req, deps)
     const switched = await deps.signIn.switchTo(pending)
     await startSession(req, switched.personId, [switched.connection.id])
+    await afterAnswer(switched.personId, switched.connection.id)
     res.redirect(303, pending.returnTo)
   }
 

@@ -34,7 +34,7 @@ export function createFinishLogin(deps: {
   /** How long a sign-in with another account waits for "add" or "switch". */
   choiceTtlSeconds: number
   /** What the domain does once a person is signed in (imports/start-imports.ts afterSignIn). */
-  afterSignIn?: (personId: string) => Promise<unknown>
+  afterSignIn?: (personId: string, connectionId: string) => Promise<unknown>
 }) {
   /** Best effort: the failure that brought us here is what the person sees. */
   async function discardIssued(
@@ -108,6 +108,7 @@ export function createFinishLogin(deps: {
 
     const grantId = randomBytes(24).toString('base64url')
     let personId: string | undefined
+    let connectionId: string | undefined
     try {
       const now = Math.floor(Date.now() / 1000)
       const subject = issued.claims.sub
@@ -166,6 +167,7 @@ export function createFinishLogin(deps: {
       req.session.connectionIds = [...new Set([...connectionIds, outcome.connection.id])]
       await saveSession(req)
       personId = outcome.personId
+      connectionId = outcome.connection.id
 
       deps.log.info(
         { provider: providerId, person: outcome.personId, connection: outcome.connection.id },
@@ -183,7 +185,7 @@ export function createFinishLogin(deps: {
     })
     // A first sign-in starts an import by itself (the domain decides); failing to start
     // one never fails the sign-in: "Import now" is one click away.
-    await deps.afterSignIn?.(personId).catch((err: unknown) => {
+    await deps.afterSignIn?.(personId, connectionId as string).catch((err: unknown) => {
       deps.log.warn({ err, person: personId }, 'no import started after sign-in')
     })
     res.redirect(303, pending.returnTo)

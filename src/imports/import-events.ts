@@ -75,9 +75,27 @@ export function createImportEvents(deps: {
   const { publisher, keys, log } = deps
   const listeners = new Map<string, Set<SnapshotListener>>()
   let subscriber: Redis | undefined
+  let connected: Promise<Redis> | undefined
 
-  function subscriberConnection(): Redis {
-    if (subscriber) return subscriber
+  /**
+   * Connected before the first SUBSCRIBE: a lazily connecting ioredis client that meets a
+   * SUBSCRIBE first runs its ready check in subscriber mode, and fails.
+   */
+  function subscriberConnection(): Promise<Redis> {
+    connected ??= (async () => {
+      const connection = open()
+      await connection.connect()
+      return connection
+    })().catch((err: unknown) => {
+      connected = undefined
+      subscriber?.disconnect()
+      subscriber = undefined
+      throw err
+    })
+    return connected
+  }
+
+  function open(): Redis {
     const connection = deps.createSubscriber()
     connection.on('error', (err: Error) =>
       log.warn({ err: { message: err.message } }, 'import events: redis connection problem'),
@@ -108,14 +126,8 @@ export function createImportEvents(deps: {
         listeners.set(channel, set)
       }
       set.add(listener)
-      try {
-        await subscriberConnection().subscribe(channel)
-      } catch (err) {
-        stop()
-        throw err
-      }
       let stopped = false
-      function stop() {
+      const stop = () => {
         if (stopped) return
         stopped = true
         const current = listeners.get(channel)
@@ -125,13 +137,21 @@ export function createImportEvents(deps: {
           subscriber?.unsubscribe(channel).catch(() => {})
         }
       }
+      try {
+        await (await subscriberConnection()).subscribe(channel)
+      } catch (err) {
+        stop()
+        throw err
+      }
       return stop
     },
 
     async close() {
       listeners.clear()
-      if (subscriber) await subscriber.quit().catch(() => subscriber?.disconnect())
+      const closing = subscriber
       subscriber = undefined
+      connected = undefined
+      if (closing) await closing.quit().catch(() => closing.disconnect())
     },
   }
 }

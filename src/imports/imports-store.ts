@@ -121,8 +121,8 @@ export interface ImportsStore extends ImportsReader {
   ): Promise<boolean>
   syncState(connectionId: string): Promise<SyncState>
   saveSyncState(tx: Queryable, connectionId: string, state: SyncState): Promise<void>
-  /** Whether any of the person's runs ever completed (the first sign-in imports by itself). */
-  hasCompleted(personId: string): Promise<boolean>
+  /** Whether a run of the connection ever completed (a first sign-in imports by itself). */
+  hasCompleted(connectionId: string): Promise<boolean>
   /** Every active connection (the periodic syncs' schedules are made from them). */
   activeConnections(): Promise<Array<{ id: string; personId: string }>>
 }
@@ -390,11 +390,11 @@ export function createImportsStore(deps: { db: Pick<Database, 'query' | 'pool'> 
       )
     },
 
-    async hasCompleted(personId) {
-      if (!UUID.test(personId)) return false
+    async hasCompleted(connectionId) {
+      if (!UUID.test(connectionId)) return false
       const { rowCount } = await db.query(
-        `SELECT 1 FROM imports WHERE person_id = $1 AND state = 'completed' LIMIT 1`,
-        [personId],
+        `SELECT 1 FROM imports WHERE connection_id = $1 AND state = 'completed' LIMIT 1`,
+        [connectionId],
       )
       return rowCount === 1
     },

@@ -16,10 +16,11 @@ export interface ImportStarter {
    */
   start(personId: string, connectionId?: string): Promise<ImportRun[]>
   /**
-   * After a sign-in: a person who never completed an import gets one by themselves (they
-   * came to import); nothing when they have. Their connections' schedules are made sure of.
+   * After a sign-in (or an account added): the connection that signed in is imported by
+   * itself when it never was — the person came to import; nothing when it was. The
+   * person's schedules are made sure of.
    */
-  afterSignIn(personId: string): Promise<ImportRun[]>
+  afterSignIn(personId: string, connectionId: string): Promise<ImportRun | undefined>
   /** A scheduled sync of one connection; nothing when it has ended (its schedule goes). */
   scheduled(personId: string, connectionId: string): Promise<ImportRun | undefined>
   /** Makes every active connection's schedule, and drops those of ended ones. */
@@ -100,13 +101,12 @@ export function createImportStarter(deps: {
       return runs
     },
 
-    async afterSignIn(personId) {
+    async afterSignIn(personId, connectionId) {
       const active = (await people.connections(personId)).filter((c) => c.status === 'active')
       for (const connection of active) await ensureSchedule(connection)
-      if (await imports.hasCompleted(personId)) return []
-      const runs: ImportRun[] = []
-      for (const connection of active) runs.push(await startOne(connection))
-      return runs
+      const signedIn = active.find((c) => c.id === connectionId)
+      if (!signedIn || (await imports.hasCompleted(signedIn.id))) return undefined
+      return startOne(signedIn)
     },
 
     async scheduled(personId, connectionId) {

@@ -4,7 +4,8 @@
 // import; the first event is that snapshot. Snapshots only ever move forward (a late
 // event never takes the bar back), the stream ends after a finished state (the script
 // closes its EventSource, so the browser does not reconnect), and everything is let go
-// when the browser leaves. Each person may hold a few streams per instance at once.
+// when the browser leaves — at any point, even before the stream has begun. Each person
+// may hold a few streams per instance at once.
 import type { Request, Response } from 'express'
 import { AppError, ErrorCode } from '../errors.ts'
 import {
@@ -50,10 +51,28 @@ export function createEventStream(deps: {
       )
     }
 
-    let last = -1
+    // From here on this stream counts, until it ends for whatever reason.
+    open.set(personId, (open.get(personId) ?? 0) + 1)
     let ended = false
-    const pending: RunSnapshot[] = []
     let started = false
+    let last = -1
+    const pending: RunSnapshot[] = []
+    let stopWatching: (() => void) | undefined
+    let heartbeat: NodeJS.Timeout | undefined
+    function end() {
+      if (ended) return
+      ended = true
+      clearInterval(heartbeat)
+      stopWatching?.()
+      const count = (open.get(personId) ?? 1) - 1
+      if (count > 0) open.set(personId, count)
+      else open.delete(personId)
+      // Before the stream began, the answer is the error handler's (or nobody's).
+      if (res.headersSent && !res.writableEnded) res.end()
+    }
+    // Registered before anything is awaited: a browser that leaves early is noticed too.
+    res.on('close', end)
+
     const send = (snapshot: RunSnapshot) => {
       if (ended) return
       if (!started) {
@@ -65,27 +84,19 @@ export function createEventStream(deps: {
       res.write(`event: progress\ndata: ${JSON.stringify(snapshot)}\n\n`)
       if (isFinished(snapshot.state)) end()
     }
-    let stopWatching: (() => void) | undefined
-    let heartbeat: NodeJS.Timeout | undefined
-    function end() {
-      if (ended) return
-      ended = true
-      clearInterval(heartbeat)
-      stopWatching?.()
-      const count = (open.get(personId) ?? 1) - 1
-      if (count > 0) open.set(personId, count)
-      else open.delete(personId)
-      res.end()
-    }
 
-    open.set(personId, (open.get(personId) ?? 0) + 1)
     try {
       // Subscribed before the snapshot is read: nothing committed in between is missed.
-      if (!isFinished(run.state)) stopWatching = await deps.events.watch(runId, send)
+      if (!isFinished(run.state)) {
+        const stop = await deps.events.watch(runId, send)
+        if (ended) stop()
+        else stopWatching = stop
+      }
     } catch (err) {
       end()
       throw err
     }
+    if (ended) return
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       // no-transform: a proxy must neither compress (buffering the stream) nor cache it.
@@ -95,13 +106,15 @@ export function createEventStream(deps: {
     })
     // The browser waits this long before reconnecting after a dropped stream.
     res.write('retry: 3000\n\n')
-    req.on('close', end)
     heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs)
     heartbeat.unref()
 
     let current: typeof run | undefined
     try {
       current = isFinished(run.state) ? run : await deps.reader.get(personId, runId)
+    } catch (err) {
+      end()
+      throw err
     } finally {
       started = true
     }

@@ -1019,6 +1019,109 @@ describe('contacts server: fault injection', () => {
     const { faults } = serve()
     expect(() => faults.add({ status: 42 })).toThrow(TypeError)
     expect(() => faults.add({ status: 503, times: 0 })).toThrow(TypeError)
+    expect(() => faults.add({})).toThrow(TypeError)
+    expect(() => faults.add({ status: 503, after: -1 })).toThrow(TypeError)
+    expect(() => faults.add({ status: 429, retryAfterSeconds: 1.5 })).toThrow(TypeError)
+    expect(() => faults.add({ status: 503, route: 'token' as 'connections' })).toThrow(TypeError)
+  })
+
+  it('when a 429 is queued, then RESOURCE_EXHAUSTED comes without Retry-After, as Google sends it', async () => {
+    const { app, faults } = serve()
+    faults.add({ status: 429 })
+    const res = await list(app)('?personFields=names', await mint())
+    expect(res.status).toBe(429)
+    expect(res.headers['retry-after']).toBeUndefined()
+    expect(res.body.error).toMatchObject({
+      code: 429,
+      status: 'RESOURCE_EXHAUSTED',
+      details: [expect.objectContaining({ reason: 'RATE_LIMIT_EXCEEDED' })],
+    })
+  })
+
+  it('when a 429 is queued with retryAfterSeconds, then Retry-After carries it', async () => {
+    const { app, faults } = serve()
+    faults.add({ status: 429, retryAfterSeconds: 30 })
+    const res = await list(app)('?personFields=names', await mint())
+    expect(res.status).toBe(429)
+    expect(res.headers['retry-after']).toBe('30')
+  })
+
+  it('when a fault comes after 1 request, then the second page fails once and paging resumes with the same token', async () => {
+    const { app, faults } = serve()
+    faults.add({ status: 503, after: 1 })
+    const token = await mint()
+    const first = await list(app)('?personFields=names&pageSize=100', token)
+    expect(first.status).toBe(200)
+    const next = `?personFields=names&pageSize=100&pageToken=${first.body.nextPageToken}`
+    expect((await list(app)(next, token)).status).toBe(503)
+    const retried = await list(app)(next, token)
+    expect(retried.status).toBe(200)
+    expect(retried.body.connections[0].resourceName).toBe(
+      directory.get('alice')?.[100]?.resourceName,
+    )
+  })
+
+  it('when a fault has only delayMs, then the page is slow but answered as usual', async () => {
+    const { app, faults } = serve()
+    faults.add({ delayMs: 150 })
+    const started = Date.now()
+    const res = await list(app)('?personFields=names&pageSize=3', await mint())
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140)
+    expect(res.status).toBe(200)
+    expect(res.body.connections).toHaveLength(3)
+  })
+
+  it('when faults name a route, then they answer only that route; by default the pages', async () => {
+    const { app, faults } = serve()
+    const token = await mint()
+    const groups = () =>
+      request(app).get('/v1/contactGroups').set('Authorization', `Bearer ${token}`)
+    faults.add({ status: 500 })
+    expect((await groups()).status).toBe(200)
+    expect((await list(app)('?personFields=names', token)).status).toBe(500)
+    faults.add({ status: 503, route: 'contactGroups' })
+    expect((await list(app)('?personFields=names', token)).status).toBe(200)
+    expect((await groups()).status).toBe(503)
+    faults.add({ status: 500, route: '*', times: 2 })
+    expect((await groups()).status).toBe(500)
+    expect((await list(app)('?personFields=names', token)).status).toBe(500)
+    expect((await groups()).status).toBe(200)
+  })
+})
+
+describe('contacts server: page latency', () => {
+  async function timed(app: Express, query: string, token: string): Promise<number> {
+    const started = performance.now()
+    const res = await list(app)(query, token)
+    expect(res.status).toBe(200)
+    return performance.now() - started
+  }
+
+  it('when pageLatencyMs is set, then a page takes that long per 1,000 people on it', async () => {
+    const server = serve({ pageLatencyMs: 400 })
+    const token = await mint()
+    // 250 people: 100 ms; 10 people: 4 ms.
+    expect(
+      await timed(server.app, '?personFields=names&pageSize=1000', token),
+    ).toBeGreaterThanOrEqual(95)
+    expect(await timed(server.app, '?personFields=names&pageSize=10', token)).toBeLessThan(80)
+  })
+
+  it('when pageLatencyMs is changed at run time, then the next page follows it; by default there is none', async () => {
+    const server = serve()
+    const token = await mint()
+    expect(server.settings.pageLatencyMs).toBe(0)
+    server.settings.pageLatencyMs = 800
+    expect(
+      await timed(server.app, '?personFields=names&pageSize=1000', token),
+    ).toBeGreaterThanOrEqual(195)
+  })
+
+  it('when bob, who has no contacts, reads a page, then it does not wait', async () => {
+    const server = serve({ pageLatencyMs: 5000 })
+    expect(
+      await timed(server.app, '?personFields=names', await mint({ claims: { sub: 'bob' } })),
+    ).toBeLessThan(1000)
   })
 })
 

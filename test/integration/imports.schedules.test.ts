@@ -10,6 +10,7 @@ import { signIn } from './support/login.ts'
 import { storedConnection } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
+const START = '/login?provider=demo'
 let stack: TestStack
 let queue: Queue
 const redis = () => createQueueRedis(stack.env.REDIS_URL ?? '', 'worker')
@@ -61,6 +62,39 @@ describe('periodic sync', () => {
     expect((await runsOf(stack, personId)).filter((r) => r.state !== 'completed')).toEqual([])
   })
 
+  it('when alice adds a second account to her address book, then that account is imported by itself and gets its schedule', async () => {
+    const alice = new Browser()
+    await signIn(alice, stack.appUrl, { username: 'alice', password: 'alice-demo', start: START })
+    const personId = await personOf(stack, alice)
+    // The same browser for the app, after the provider forgot alice: it asks who is there.
+    const sameApp = new Browser()
+    await sameApp.jar.setCookie(
+      `ci.sid=${await alice.cookie(stack.appUrl, 'ci.sid')}`,
+      stack.appUrl,
+    )
+    const question = await signIn(sameApp, stack.appUrl, {
+      username: 'bob',
+      password: 'bob-demo',
+      start: START,
+    })
+    expect(question.url).toBe(`${stack.appUrl}/connections/choose`)
+    const hop = await sameApp.request(`${stack.appUrl}/connections/choose`, {
+      form: { _csrf: String(formValue(question.body, '_csrf')), choice: 'add' },
+    })
+    expect(hop.status).toBe(303)
+
+    const bob = await storedConnection(stack, sameApp)
+    expect(bob.subject).toBe('bob')
+    const run = (await runsOf(stack, personId)).find((r) => r.connectionId === bob.id)
+    expect(run).toBeDefined()
+    expect(await waitForRun(stack, personId, run?.id ?? '')).toMatchObject({
+      state: 'completed',
+      kind: 'full',
+    })
+    const keys = (await queue.getJobSchedulers(0, -1)).map((s) => s.key)
+    expect(keys).toContain(`sync-${bob.id}`)
+  })
+
   it('when the connection is disconnected, then its schedule is removed', async () => {
     const carol = new Browser()
     await signIn(carol, stack.appUrl, {
@@ -86,6 +120,6 @@ describe('periodic sync', () => {
     )
     // A worker that starts drops the schedules of ended connections, and keeps the rest.
     await starter().reconcileSchedules()
-    expect(await keys()).toHaveLength(1)
+    expect(await keys()).toHaveLength(2)
   })
 })

@@ -38,7 +38,7 @@ beforeAll(async () => {
   stack = await startStack({ instances: 2, workers: [], contacts: { pageLatencyMs: 300 } })
 })
 afterAll(async () => {
-  for (const child of children) child.process.kill('SIGKILL')
+  await stopWorkers()
   await stack?.close()
 })
 
@@ -46,6 +46,14 @@ async function worker(): Promise<WorkerChild> {
   const child = await startWorkerChild(stack.env, WORKER)
   children.push(child)
   return child
+}
+
+/** Ends every worker process this file started. */
+async function stopWorkers() {
+  for (const child of children.splice(0)) {
+    child.process.kill('SIGKILL')
+    await child.exited
+  }
 }
 
 async function signedIn(username: string) {
@@ -156,7 +164,7 @@ describe('a worker stopped with SIGTERM in the middle of an import', () => {
 
 describe('a worker process killed in the middle of an import', () => {
   it('then another worker takes the stalled job, resumes from the saved cursor, and the book is exactly an uninterrupted import’s', async () => {
-    for (const child of children) child.process.kill('SIGKILL')
+    await stopWorkers()
     const carol = await signedIn('carol')
     const first = await worker()
     await afterPages(carol.personId, carol.runId, 1)
@@ -189,9 +197,9 @@ describe('a worker process killed in the middle of an import', () => {
 
 describe('progress streams', () => {
   it('when the browser goes away, then its subscription is dropped; a person gets a bounded number of streams', async () => {
+    // No worker runs now: alice's first import waits, and its streams stay open.
+    await stopWorkers()
     const alice = await signedIn('alice')
-    // No worker runs now: the run waits, and its stream stays open.
-    for (const child of children) child.process.kill('SIGKILL')
     const channel = `${stack.prefix}import:${alice.runId}`
     const subscribers = async () =>
       Number(((await stack.redis.pubsub('NUMSUB', channel)) as [string, number])[1])
@@ -203,6 +211,7 @@ describe('progress streams', () => {
     expect(streams.map((s) => s.status)).toEqual([200, 200, 200, 200, 200])
     const sixth = await openEvents(alice.browser, stack.appUrl, alice.runId)
     expect(sixth.status).toBe(429)
+    await sixth.text()
     expect(await subscribers()).toBe(1)
 
     for (const c of controllers) c.abort()

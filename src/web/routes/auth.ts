@@ -43,7 +43,7 @@ export function createAuthRoutes(deps: {
   secure: boolean
   postLogoutRedirectUri: string
   /** After a completed sign-in: the domain may start the person's first import. */
-  afterSignIn?: (personId: string) => Promise<unknown>
+  afterSignIn?: (personId: string, connectionId: string) => Promise<unknown>
 }): Router {
   const router = express.Router()
   const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 10 })
