@@ -90,7 +90,7 @@ function filter(
   if (options.after) {
     values.push(options.after.sortKey, options.after.id)
     parts.push(
-      `(${col('sort_key')}, ${col('id')}) > ($${values.length - 1}, $${values.length}::uuid)`,
+      `(${col('sort_key')}, ${col('id')}) > ($${values.length - 1}::text COLLATE "C", $${values.length}::uuid)`,
     )
   }
   if (options.patterns.length > 0) {

@@ -188,8 +188,18 @@ async function idOf(owner: Owner, externalId: string): Promise<string | undefine
   return rows[0]?.id
 }
 
+const sweep = (owner: Owner, run: string) =>
+  inTransaction(database.db, (tx) => store().sweep(tx, owner.connectionId, run))
+
+async function marks(): Promise<number> {
+  const { rows } = await database.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM contact_marks',
+  )
+  return rows[0]?.n ?? 0
+}
+
 describe('mark and sweep', () => {
-  it('when a full run upserts, then every record it saw is marked, changed or not, and sweep removes only the others', async () => {
+  it('when a full run ends, then the sweep removes exactly the records it did not see, changed or not', async () => {
     await upsert(alice, page(0, 5))
     await upsert(bob, page(0, 5))
     const run = randomUUID()
@@ -197,16 +207,8 @@ describe('mark and sweep', () => {
     const seen = [...page(0, 3), contact('people/c9')]
     seen[1] = contact('people/c1', { etag: 'changed' })
     expect(await upsert(alice, seen, run)).toEqual({ created: 1, updated: 1, unchanged: 2 })
-    const marked = await rows(alice)
-    for (const id of ['people/c0', 'people/c1', 'people/c2', 'people/c9']) {
-      expect(marked.get(id)?.seen_by, id).toBe(run)
-    }
-    expect(marked.get('people/c3')?.seen_by).toBeNull()
 
-    const swept = await inTransaction(database.db, (tx) =>
-      store().sweep(tx, alice.connectionId, run),
-    )
-    expect(swept).toBe(2)
+    expect(await sweep(alice, run)).toBe(2)
     expect([...(await rows(alice)).keys()].sort()).toEqual([
       'people/c0',
       'people/c1',
@@ -214,24 +216,50 @@ describe('mark and sweep', () => {
       'people/c9',
     ])
     expect((await rows(bob)).size).toBe(5)
+    expect(await marks()).toBe(0)
   })
 
-  it('when a record was already marked by the same run, then upserting it again writes nothing', async () => {
+  it('when a full run meets unchanged records, then they are not rewritten to be marked', async () => {
+    await upsert(alice, page(0, 3))
+    const before = await rows(alice)
+    const run = randomUUID()
+    expect(await upsert(alice, page(0, 3), run)).toEqual({ created: 0, updated: 0, unchanged: 3 })
+    // The same page again, as a resumed run does: still nothing rewritten, marked once.
+    expect(await upsert(alice, page(0, 3), run)).toEqual({ created: 0, updated: 0, unchanged: 3 })
+    const after = await rows(alice)
+    for (const [id, row] of after) expect(row.xmin, id).toBe(before.get(id)?.xmin)
+    expect(await marks()).toBe(3)
+    expect(await sweep(alice, run)).toBe(0)
+    expect((await rows(alice)).size).toBe(3)
+  })
+
+  it('when a full run wrote records, then they carry its id and need no mark', async () => {
     const run = randomUUID()
     await upsert(alice, page(0, 2), run)
-    const before = await rows(alice)
-    expect(await upsert(alice, page(0, 2), run)).toEqual({ created: 0, updated: 0, unchanged: 2 })
-    const after = await rows(alice)
-    expect(after.get('people/c0')?.xmin).toBe(before.get('people/c0')?.xmin)
+    await upsert(alice, page(0, 2), run)
+    expect([...(await rows(alice)).values()].map((row) => row.seen_by)).toEqual([run, run])
+    expect(await marks()).toBe(0)
   })
 
-  it('when an incremental run upserts without seenBy, then the last full run’s marks stay', async () => {
+  it('when a failed full run left marks, then the next run’s sweep does not count them as its own, and clears them', async () => {
+    await upsert(alice, page(0, 3))
+    const failed = randomUUID()
+    await upsert(alice, page(0, 3), failed)
+    const next = randomUUID()
+    await upsert(alice, page(0, 1), next)
+    expect(await sweep(alice, next)).toBe(2)
+    expect([...(await rows(alice)).keys()]).toEqual(['people/c0'])
+    expect(await marks()).toBe(0)
+  })
+
+  it('when an incremental run upserts without seenBy, then nothing is marked and the last full run’s stamps stay', async () => {
     const run = randomUUID()
     await upsert(alice, page(0, 2), run)
     await upsert(alice, [contact('people/c0', { etag: 'changed' }), contact('people/c5')])
     const after = await rows(alice)
     expect(after.get('people/c0')?.seen_by).toBe(run)
     expect(after.get('people/c5')?.seen_by).toBeNull()
+    expect(await marks()).toBe(0)
   })
 })
 
@@ -282,12 +310,15 @@ describe('remove, relink, removeAll', () => {
     expect([...(await rows(alice)).keys()].sort()).toEqual(['people/c3', 'people/merged'])
   })
 
-  it("when a person's data is deleted, then all their contacts go and nobody else's", async () => {
+  it("when a person's data is deleted, then all their contacts and marks go and nobody else's", async () => {
     await upsert(alice, page(0, 3))
     await upsert(bob, page(0, 2))
+    await upsert(alice, page(0, 3), randomUUID())
+    await upsert(bob, page(0, 2), randomUUID())
     const removed = await inTransaction(database.db, (tx) => store().removeAll(tx, alice.personId))
     expect(removed).toBe(3)
     expect((await rows(alice)).size).toBe(0)
     expect((await rows(bob)).size).toBe(2)
+    expect(await marks()).toBe(2)
   })
 })

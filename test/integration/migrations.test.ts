@@ -72,6 +72,7 @@ describe('migrations', () => {
     expect(applied).toEqual(ALL)
     expect(await tables(database)).toEqual([
       'connections',
+      'contact_marks',
       'contacts',
       'import_skips',
       'imports',

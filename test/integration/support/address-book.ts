@@ -2,7 +2,9 @@
 // test database: the store is what is under test, not the sign-in that makes these rows.
 import { randomUUID } from 'node:crypto'
 import type { PoolClient } from 'pg'
+import { createDemoDirectory } from '../../../demo/seed.ts'
 import { type Contact, emptyContact } from '../../../src/contacts/contact.ts'
+import { toContact } from '../../../src/contacts/sources/people.ts'
 import type { Database } from '../../../src/db/database.ts'
 
 export interface Owner {
@@ -64,4 +66,21 @@ export async function inTransaction<T>(
   } finally {
     client.release()
   }
+}
+
+/**
+ * `count` realistic contacts: the demo's carol (every field People has, accents, contacts
+ * without names…) mapped by the People adapter, repeated, under resourceNames that look as
+ * random as Google's (so an index on them fills as it would). Equal on every call.
+ */
+export function demoContacts(count: number): Contact[] {
+  const people = createDemoDirectory().get('carol') ?? []
+  return Array.from({ length: count }, (_, i) => {
+    const digits = (BigInt(i) * 6364136223846793005n + 1442695040888963407n) % 10n ** 19n
+    const person = {
+      ...people[i % people.length],
+      resourceName: `people/c${String(digits).padStart(19, '0')}`,
+    }
+    return toContact(person, { defaultRegion: 'GB' }) as Contact
+  })
 }
