@@ -188,7 +188,8 @@ export function createRunImport(deps: RunImportDeps) {
   }
 
   async function fail(runId: string, connection: Connection, err: unknown) {
-    if (needsReconnect(err) && err instanceof AppError) {
+    // A connection that had already ended (disconnected meanwhile) stays as it is.
+    if (needsReconnect(err) && err instanceof AppError && connection.status === 'active') {
       await deps.connections
         .requireReconnect(connection, err.code)
         .catch((cause: unknown) =>
