@@ -1,6 +1,6 @@
 // "Delete my imported data": every contact of the person, every import run (its skipped
-// records go with it, ON DELETE CASCADE) and every connection's sync cursor
-// (connections.import_state), in one transaction, so the person is never left with half of
+// records go with it, ON DELETE CASCADE, and its sweep marks are deleted here) and every
+// connection's sync cursor (connections.import_state), in one transaction, so the person is never left with half of
 // it. The connections themselves stay: the person is still signed in and can import again,
 // which then starts from nothing (a full import, no sync token).
 //
@@ -30,6 +30,13 @@ export function createDeletePersonData(deps: {
       await tx.query('SELECT id FROM imports WHERE person_id = $1 FOR UPDATE', [personId])
       const contacts = await deps.contacts.removeAll(tx, personId)
       const runs = await tx.query('DELETE FROM imports WHERE person_id = $1', [personId])
+      // A full run's marks of unchanged contacts (contact-writes.ts): its sweep will not
+      // come now to clear them.
+      await tx.query(
+        `DELETE FROM contact_marks
+         WHERE connection_id IN (SELECT id FROM connections WHERE person_id = $1)`,
+        [personId],
+      )
       await tx.query(
         `UPDATE connections SET import_state = '{}'::jsonb
          WHERE person_id = $1 AND import_state <> '{}'::jsonb`,

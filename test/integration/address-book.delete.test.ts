@@ -34,6 +34,12 @@ async function importHistory(owner: BookOwner) {
     `UPDATE connections SET import_state = '{"syncToken":"abc"}' WHERE id = $1`,
     [owner.connectionId],
   )
+  // A full run half way: its mark on a contact it met unchanged.
+  await stack.database.db.query(
+    `INSERT INTO contact_marks (connection_id, run_id, contact_id)
+     SELECT connection_id, $2, id FROM contacts WHERE connection_id = $1 LIMIT 1`,
+    [owner.connectionId, rows[0]?.id],
+  )
 }
 
 interface Holdings {
@@ -42,6 +48,7 @@ interface Holdings {
   skips: number | undefined
   cursors: number | undefined
   connections: number | undefined
+  marks: number | undefined
 }
 
 async function holdings(owner: BookOwner): Promise<Holdings> {
@@ -57,6 +64,9 @@ async function holdings(owner: BookOwner): Promise<Holdings> {
       `SELECT count(*)::int AS n FROM connections WHERE person_id = $1 AND import_state <> '{}'`,
     ),
     connections: await one('SELECT count(*)::int AS n FROM connections WHERE person_id = $1'),
+    marks: await one(
+      'SELECT count(*)::int AS n FROM contact_marks m JOIN connections c ON c.id = m.connection_id WHERE c.person_id = $1',
+    ),
   }
 }
 
@@ -76,7 +86,7 @@ beforeAll(async () => {
   await importHistory(bobBook)
   aliceBefore = await holdings(aliceBook)
   bobBefore = await holdings(bobBook)
-  expect(aliceBefore).toMatchObject({ contacts: 3, skips: 1, cursors: 1, connections: 1 })
+  expect(aliceBefore).toMatchObject({ contacts: 3, skips: 1, cursors: 1, connections: 1, marks: 1 })
   expect(aliceBefore.imports).toBeGreaterThanOrEqual(1)
 })
 afterAll(() => stack?.close())
@@ -137,6 +147,7 @@ describe('delete my imported data', () => {
       skips: 0,
       cursors: 0,
       connections: 1,
+      marks: 0,
     })
     expect(await holdings(bobBook)).toEqual(bobBefore)
 
