@@ -1,6 +1,7 @@
 // createApp(deps): the Express app, without listening and without I/O at import time.
 // main.ts (and the tests) build the dependencies and call it.
 import express, { type Express } from 'express'
+import { createDeletePersonData } from './address-book/delete-person-data.ts'
 import { createLoginCookies } from './auth/login-cookies.ts'
 import { enforceSessionMaxAge } from './auth/session-lifetime.ts'
 import type { Config } from './config.ts'
@@ -19,6 +20,9 @@ import { createPersonLocals } from './web/person-locals.ts'
 import { createRateLimiter, createRateLimits } from './web/rate-limit.ts'
 import { requestLog } from './web/request-log.ts'
 import { createAuthRoutes } from './web/routes/auth.ts'
+import { createExportRoutes } from './web/routes/contact-exports.ts'
+import { createContactRoutes } from './web/routes/contacts.ts'
+import { createDeleteDataRoutes } from './web/routes/delete-data.ts'
 import { createHealthRoutes } from './web/routes/health.ts'
 import { createImportRoutes } from './web/routes/imports.ts'
 import { createPageRoutes } from './web/routes/pages.ts'
@@ -70,6 +74,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(createPersonLocals({ people: services.people }))
 
   // Sign-in and the person's pages
+  const limiterDeps = { redis, keys: services.keys, log }
+  const limits = createRateLimits({ ...limiterDeps, limits: config.rateLimits })
   app.use(
     createAuthRoutes({
       providers,
@@ -80,12 +86,7 @@ export function createApp(deps: AppDeps): Express {
         secure: config.session.secure,
       }),
       consumedStates: services.consumedStates,
-      limits: createRateLimits({
-        redis,
-        keys: services.keys,
-        log,
-        limits: config.rateLimits,
-      }),
+      limits,
       tokens: services.tokens,
       people: services.people,
       connections: services.connections,
@@ -101,12 +102,36 @@ export function createApp(deps: AppDeps): Express {
       afterSignIn: (personId, connectionId) => imports.starter.afterSignIn(personId, connectionId),
     }),
   )
+  app.use(createPageRoutes({ providers, tokens: services.tokens }))
+
+  // The address book: exports and deletion first, so their paths are not taken for an id.
   app.use(
-    createPageRoutes({
+    createExportRoutes({
+      contacts: services.contactsStore,
+      limit: createRateLimiter(limiterDeps, {
+        name: 'exports',
+        limit: config.rateLimits.exportsPerMinute,
+        windowSeconds: 60,
+        per: 'person',
+      }),
+      log,
+    }),
+  )
+  app.use(
+    createDeleteDataRoutes({
+      contacts: services.contactsStore,
+      deletePersonData: createDeletePersonData({ db, contacts: services.contactsStore }),
+      providers,
+      limit: limits.actions,
+      log,
+    }),
+  )
+  app.use(
+    createContactRoutes({
+      contacts: services.contactsStore,
+      imports: services.importsStore,
       providers,
       tokens: services.tokens,
-      contactPages: services.contactPages,
-      log,
     }),
   )
 

@@ -76,7 +76,7 @@ export interface Config {
     maxAgeSeconds: number
   }
   /** Requests per minute; 0 turns a limit off (web/rate-limit.ts). */
-  rateLimits: { loginPerMinute: number; actionsPerMinute: number }
+  rateLimits: { loginPerMinute: number; actionsPerMinute: number; exportsPerMinute: number }
   tokens: { encryptionKeys: Buffer[]; refreshSkewSeconds: number; idleSeconds: number }
   contacts: { defaultPhoneRegion: CountryCode | undefined }
   http: { timeoutSeconds: number }
@@ -485,6 +485,9 @@ const baseSchema = {
   // State-changing POSTs (sign-out, disconnect, add-or-switch) one signed-in person may
   // make per minute, across every instance. 0 turns it off.
   RATE_LIMIT_ACTIONS_PER_MINUTE: integer(0, 1_000_000, 30),
+  // Address book downloads (vCard and CSV together) one person may start per minute: each
+  // reads the whole book. 0 turns it off.
+  RATE_LIMIT_EXPORTS_PER_MINUTE: integer(0, 1_000_000, 5),
   LOG_LEVEL: z
     .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
     .default('info'),
@@ -686,6 +689,7 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
     rateLimits: {
       loginPerMinute: base.RATE_LIMIT_LOGIN_PER_MINUTE,
       actionsPerMinute: base.RATE_LIMIT_ACTIONS_PER_MINUTE,
+      exportsPerMinute: base.RATE_LIMIT_EXPORTS_PER_MINUTE,
     },
     tokens: {
       encryptionKeys: base.TOKEN_ENCRYPTION_KEY,

@@ -4,16 +4,14 @@ import { type ContactsStore, createContactsStore } from './address-book/contacts
 import { type ConsumedStates, createConsumedStates } from './auth/consumed-states.ts'
 import { createPendingLogins, type PendingLogins } from './auth/pending-login.ts'
 import type { Config } from './config.ts'
-import type { ContactSource, ContactsPage } from './contacts/contact-source.ts'
+import type { ContactSource } from './contacts/contact-source.ts'
 import { createContactSource } from './contacts/create-contact-source.ts'
-import { readPages } from './contacts/read-pages.ts'
 import type { Database } from './db/database.ts'
-import { AppError, ErrorCode } from './errors.ts'
 import { createImportsStore, type ImportsStore } from './imports/imports-store.ts'
 import type { Logger } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
 import { type Connections, createConnections } from './people/connections.ts'
-import { type Connection, createPeopleStore, type PeopleStore } from './people/people-store.ts'
+import { createPeopleStore, type PeopleStore } from './people/people-store.ts'
 import { createSignIn, type SignIn } from './people/sign-in.ts'
 import type { Redis } from './redis.ts'
 import { createRedisKeys, type RedisKeys } from './redis-keys.ts'
@@ -39,11 +37,6 @@ export interface Services {
   personSessions: PersonSessions
   /** One contacts source per configured provider. */
   contactSources: ReadonlyMap<string, ContactSource>
-  /**
-   * A connection's contacts, one page at a time (read-pages.ts), read with its access
-   * token from the vault. Nothing is requested until the first page is asked for.
-   */
-  contactPages(connection: Connection): AsyncGenerator<ContactsPage, void>
   /** The address book in PostgreSQL: the import writes it, the pages read it. */
   contactsStore: ContactsStore
   /** Import runs in PostgreSQL: the worker writes them, the pages read them (ImportsReader). */
@@ -101,22 +94,6 @@ export function createServices(deps: {
     )
   }
 
-  async function* contactPages(connection: Connection): AsyncGenerator<ContactsPage, void> {
-    const source = contactSources.get(connection.provider)
-    const provider = providers.get(connection.provider)
-    if (!source || !provider) {
-      throw new AppError(ErrorCode.UNKNOWN_PROVIDER, 'That provider is no longer configured.', {
-        status: 404,
-      })
-    }
-    yield* readPages({
-      source,
-      contactsUrl: provider.settings.contactsUrl,
-      // people/ knows how a connection reaches its tokens; readPages only asks for one.
-      accessToken: (options) => connections.accessToken(connection, options),
-    })
-  }
-
   return {
     keys,
     pendingLogins: createPendingLogins({
@@ -136,7 +113,6 @@ export function createServices(deps: {
       maxAgeSeconds: config.session.maxAgeSeconds,
     }),
     contactSources,
-    contactPages,
     contactsStore: createContactsStore({
       db: deps.db,
       defaultPhoneRegion: config.contacts.defaultPhoneRegion,

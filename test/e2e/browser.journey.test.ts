@@ -3,9 +3,10 @@
 // provider is a real cross-site navigation (what SameSite=Lax on the session cookie is for).
 // Never downloads a browser: it drives Debian's chromium, or the one named by CHROMIUM_PATH.
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { contact, inTransaction } from '../integration/support/address-book.ts'
 import { startStack, type TestStack } from '../integration/support/stack.ts'
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -83,7 +84,7 @@ async function signIn(page: Page, username: string, password = `${username}-demo
 }
 
 describe('signing in with a real browser', () => {
-  it('when alice signs in at the provider and allows access, then she sees her 250 contacts and holds only an HttpOnly, SameSite=Lax session cookie', async () => {
+  it('when alice signs in at the provider and allows access, then she lands on her address book with her connection, and holds only an HttpOnly, SameSite=Lax session cookie', async () => {
     const page = await freshPage()
     await reachLogin(page)
     expect(page.url().startsWith(`${stack.demo.issuer}/`)).toBe(true)
@@ -99,13 +100,10 @@ describe('signing in with a real browser', () => {
 
     await page.getByRole('button', { name: 'Allow' }).click()
     await page.waitForURL(`${stack.appUrl}/resource`)
-    const contacts = await mainText(page)
-    expect(contacts).toContain('250 contacts from Demo Provider')
-    expect(contacts).toContain('Zoë Ångström')
-    expect(await page.locator('table.contacts tbody tr').count()).toBe(250)
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Your contacts')
 
-    const connection = page.getByRole('region', { name: 'Connection' })
-    expect(await connection.textContent()).toContain('Demo Provider')
+    const connection = page.getByRole('region', { name: /Demo Provider/ })
+    expect(await connection.textContent()).toContain('alice@demo.example')
     expect(await connection.locator('code').allTextContents()).toContain('contacts.read')
     await page.screenshot({ path: new URL('contacts-alice.png', SCREENSHOTS).pathname })
 
@@ -117,20 +115,56 @@ describe('signing in with a real browser', () => {
     expect(cookies[0]?.sameSite).toBe('Lax')
   })
 
-  it('when bob, who has no contacts, signs in, then he sees that his address book is empty', async () => {
+  it('when bob, who has nothing imported, signs in, then his address book says his first import is on its way, with a link to it', async () => {
     const page = await freshPage()
     await signIn(page, 'bob')
     const text = await mainText(page)
-    expect(text).toContain('0 contacts from Demo Provider')
-    expect(text).toContain('Your address book at Demo Provider is empty.')
+    expect(text).toContain('0 contacts')
+    // The first sign-in queues an import; this stack runs no worker, so it waits.
+    expect(text).toContain('No contacts yet — importing from Demo Provider.')
+    expect(await page.getByRole('link', { name: 'Follow its progress' }).count()).toBeGreaterThan(0)
+    expect(await page.getByRole('button', { name: 'Import now' }).count()).toBe(1)
     expect(await page.locator('table.contacts').count()).toBe(0)
   })
 
-  it('when carol signs in, then all 2987 of her contacts are listed', async () => {
+  it('when carol has contacts in her book, then she searches them, opens one, and downloads the vCard', async () => {
     const page = await freshPage()
     await signIn(page, 'carol')
-    expect(await mainText(page)).toContain('2987 contacts from Demo Provider')
-    expect(await page.locator('table.contacts tbody tr').count()).toBe(2987)
+    const { rows } = await stack.database.db.query<{ id: string; person_id: string }>(
+      "SELECT id, person_id FROM connections WHERE subject = 'carol'",
+    )
+    const owner = { personId: String(rows[0]?.person_id), connectionId: String(rows[0]?.id) }
+    const store = stack.apps[0]?.services.contactsStore
+    if (!store) throw new Error('no app instance')
+    await inTransaction(stack.database.db, (tx) =>
+      store.upsert(tx, { ...owner, seenBy: undefined }, [
+        contact('people/c1', { name: { display: 'Émile Zola' } }),
+        ...Array.from({ length: 60 }, (_, i) => contact(`people/n${i}`)),
+      ]),
+    )
+
+    await page.goto(`${stack.appUrl}/contacts`)
+    expect(await mainText(page)).toContain('61 contacts')
+    expect(await page.locator('table.contacts tbody tr').count()).toBe(50)
+    await page.getByLabel('Search names, emails, phones and organisations').fill('emile')
+    await page.getByRole('button', { name: 'Search' }).click()
+    await page.waitForURL(`${stack.appUrl}/contacts?q=emile`)
+    expect(await page.locator('table.contacts tbody tr').count()).toBe(1)
+
+    await page.getByRole('link', { name: 'Émile Zola' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Émile Zola' }).waitFor()
+    expect(await mainText(page)).toContain('Imported from Demo Provider')
+
+    await page.goto(`${stack.appUrl}/contacts`)
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'vCard (.vcf)' }).click(),
+    ])
+    expect(download.suggestedFilename()).toBe('contacts.vcf')
+    const path = await download.path()
+    const text = await readFile(path, 'utf8')
+    expect(text.match(/BEGIN:VCARD\r\n/g)).toHaveLength(61)
+    expect(text).toContain('FN:Émile Zola')
   })
 })
 
@@ -168,7 +202,7 @@ describe('when sign-in does not go straight through', () => {
     await submitLogin(page, 'alice', 'alice-demo')
     await page.getByRole('button', { name: 'Allow' }).click()
     await page.waitForURL(`${stack.appUrl}/resource`)
-    expect(await mainText(page)).toContain('250 contacts from Demo Provider')
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Your contacts')
   })
 })
 

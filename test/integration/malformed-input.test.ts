@@ -137,6 +137,8 @@ interface Route {
   anonymous: number
   /** The answer when the path after the route's own has a broken %-escape. */
   badPath?: number
+  /** The answer to a 6 kB `q` (a search refuses more than 200 characters). */
+  longQuery?: number
 }
 
 interface BadInput {
@@ -206,7 +208,7 @@ function commonInputs(route: Route): BadInput[] {
     },
     {
       name: 'a 6 kB query value',
-      status: normal,
+      status: route.longQuery ?? normal,
       request: (r, c) => request(r, c, { query: `?q=${kB(6)}` }),
     },
     {
@@ -599,31 +601,75 @@ const ROUTES: Array<{ route: Route; inputs: BadInput[] }> = [
       },
     ],
   },
+  // The address book. /resource is the list's handler (web/routes/contacts.ts) with no
+  // routes under it, so the path inputs below it are plain 404s.
   {
-    route: { path: '/resource', method: 'GET', normal: 200, anonymous: 303 },
+    route: { path: '/resource', method: 'GET', normal: 200, anonymous: 303, longQuery: 400 },
     inputs: [
       {
-        name: 'connection twice',
+        name: 'q twice',
         status: 400,
-        request: (r, c) => request(r, c, { query: '?connection=a&connection=b' }),
+        request: (r, c) => request(r, c, { query: '?q=a&q=b' }),
       },
-      // The query parser is the simple one: `connection[a]` is just another, unknown key.
       {
-        name: 'a bracketed connection',
+        name: 'a 201-character q',
+        status: 400,
+        request: (r, c) => request(r, c, { query: `?q=${'a'.repeat(201)}` }),
+      },
+      {
+        name: 'a q of NUL, wildcards and a lone surrogate',
         status: 200,
-        request: (r, c) => request(r, c, { query: '?connection[a]=b' }),
+        request: (r, c) => request(r, c, { query: '?q=%00%25_%5C%ED%A0%80' }),
       },
       {
-        name: 'a 6 kB connection',
-        status: 404,
-        request: (r, c) => request(r, c, { query: `?connection=${kB(6)}` }),
+        name: 'an after that is no cursor',
+        status: 400,
+        request: (r, c) => request(r, c, { query: '?after=%E0%A4%A' }),
       },
       {
-        name: 'a connection with broken percent-encoding',
-        status: 404,
-        request: (r, c) => request(r, c, { query: '?connection=%E0%A4%A' }),
+        name: 'after twice',
+        status: 400,
+        request: (r, c) => request(r, c, { query: '?after=a&after=b' }),
+      },
+      {
+        name: 'a 6 kB after',
+        status: 400,
+        request: (r, c) => request(r, c, { query: `?after=${kB(6)}` }),
       },
     ],
+  },
+  {
+    route: {
+      path: '/contacts/00000000-0000-4000-8000-000000000000',
+      method: 'GET',
+      normal: 404,
+      anonymous: 303,
+    },
+    inputs: [
+      {
+        name: 'an id that is no id',
+        status: 404,
+        request: (r, c) => request(r, c, { path: `/contacts/${kB(1)}` }),
+      },
+      {
+        name: 'an id with broken percent-encoding',
+        status: 400,
+        request: (r, c) => request(r, c, { path: '/contacts/%E0%A4%A' }),
+      },
+    ],
+  },
+  {
+    route: { path: '/contacts/export.vcf', method: 'GET', normal: 200, anonymous: 303 },
+    inputs: [],
+  },
+  {
+    route: { path: '/contacts/export.csv', method: 'GET', normal: 200, anonymous: 303 },
+    inputs: [],
+  },
+  { route: { path: '/contacts/delete', method: 'GET', normal: 200, anonymous: 303 }, inputs: [] },
+  {
+    route: { path: '/contacts/delete', method: 'POST', normal: 403, anonymous: 401 },
+    inputs: formInputs(),
   },
   {
     route: { path: '/connections/choose', method: 'GET', normal: 410, anonymous: 303 },

@@ -1,11 +1,12 @@
 // A person and their connections, on real PostgreSQL, Redis and the demo provider: the
 // same account always finds the same person, a token record only opens for the connection
-// it belongs to, and a grant that ends at the provider marks its connection the same way
-// whether a page view or a background caller (the domain function) meets it.
+// it belongs to, and a grant that ends at the provider marks its connection, whichever
+// reader meets it (the contacts read an import does, or the domain function itself).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/errors.ts'
 import { Browser, formValue } from './support/browser.ts'
 import { signIn } from './support/login.ts'
+import { readContacts } from './support/read-contacts.ts'
 import { storedConnection, storedSession, storedTokens } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
@@ -133,10 +134,9 @@ describe('a token record opens only for its own connection', () => {
       carol.connection.id,
       alice.connection.grantId,
     ])
-    const page = await carol.browser.request(`${stack.appUrl}/resource`)
-    expect(page.status).toBe(403)
-    expect(page.body).toContain('reconnect')
-    expect(page.body).not.toContain('Alice')
+    const read = await readContacts(stack, carol.browser)
+    expect(read).toMatchObject({ ok: false, code: 'GRANT_REVOKED', status: 403 })
+    expect(read.ok || read.message).toContain('reconnect')
     expect(stack.demo.contactsServer.requests.since(contactsBefore)).toHaveLength(0)
     expect(
       stack.logs.some((line) => line.includes('could not be opened for this connection')),
@@ -156,15 +156,18 @@ describe('a grant that ended at the provider', () => {
     return signed
   }
 
-  it('when a page view meets it, then the connection is reconnect_needed and the person stays signed in', async () => {
+  it('when a contacts read meets it, then the connection is reconnect_needed, the person stays signed in, and their pages say so', async () => {
     const { browser } = await revokedAndExpired('alice')
-    const page = await browser.request(`${stack.appUrl}/resource`)
-    expect(page.status).toBe(403)
+    const read = await readContacts(stack, browser)
+    expect(read).toMatchObject({ ok: false, code: 'GRANT_REVOKED' })
     const connection = await storedConnection(stack, browser)
     expect(connection.status).toBe('reconnect_needed')
     expect(connection.grantId).toBeUndefined()
     const home = await browser.request(`${stack.appUrl}/`)
     expect(home.body).toContain('ended at the provider')
+    const book = await browser.request(`${stack.appUrl}/contacts`)
+    expect(book.status).toBe(200)
+    expect(book.body).toContain('Reconnect Demo Provider')
   })
 
   it('when the domain function meets it (as a background job would), then the connection is marked the same way, without any session', async () => {
@@ -185,9 +188,9 @@ describe('a grant that ended at the provider', () => {
   it('when a connection is used, then its last-used and last-refreshed times are kept', async () => {
     const { browser, connection } = await signedIn('bob')
     expect(connection.lastUsedAt).toBeUndefined()
-    expect((await browser.request(`${stack.appUrl}/resource`)).status).toBe(200)
+    expect((await readContacts(stack, browser)).ok).toBe(true)
     await sleep(TTL_SECONDS * 1000 + 100)
-    expect((await browser.request(`${stack.appUrl}/resource`)).status).toBe(200)
+    expect((await readContacts(stack, browser)).ok).toBe(true)
     const after = await storedConnection(stack, browser)
     expect(after.lastUsedAt).toBeInstanceOf(Date)
     expect(after.lastRefreshedAt).toBeInstanceOf(Date)

@@ -1,15 +1,15 @@
-// A refresh lease whose holder dies: a second app process (the real entry point, src/main.ts)
-// takes the lease and sends the refresh, and is killed before the provider answers. The
-// grant must not stay blocked longer than the lease, nobody may be signed out, and the
-// provider must end up processing exactly one refresh.
+// A refresh lease whose holder dies: a second process (built with createRuntime, as the
+// import worker is) reads the contacts, takes the lease and sends the refresh, and is killed
+// before the provider answers. The grant must not stay blocked longer than the lease, no
+// read may fail, and the provider must end up processing exactly one refresh.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { freePort } from '../../demo/redis-server.ts'
 import { ROOT_DIR } from '../../src/paths.ts'
 import { Browser } from './support/browser.ts'
 import { signIn } from './support/login.ts'
-import { storedTokens } from './support/session.ts'
+import { readContacts } from './support/read-contacts.ts'
+import { storedConnection, storedTokens } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -24,36 +24,43 @@ afterAll(async () => {
   await stack?.close()
 })
 
-/** Starts `node src/main.ts` on the same Redis, provider and secrets as the stack. */
-async function startSecondProcess(): Promise<{ process: ChildProcess; url: string }> {
-  const port = await freePort()
-  const proc = spawn(process.execPath, [join(ROOT_DIR, 'src', 'main.ts')], {
-    env: { ...process.env, ...stack.env, PORT: String(port), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+/** Starts a process that reads this connection's contacts (support/read-contacts-process.ts). */
+async function startReader(connection: {
+  personId: string
+  id: string
+}): Promise<{ process: ChildProcess; exited: Promise<number | null> }> {
+  const proc = spawn(
+    process.execPath,
+    [join(ROOT_DIR, 'test', 'integration', 'support', 'read-contacts-process.ts')],
+    {
+      env: {
+        ...process.env,
+        ...stack.env,
+        PERSON_ID: connection.personId,
+        CONNECTION_ID: connection.id,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let output = ''
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve))
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`second process did not start:\n${output}`)),
-      10_000,
-    )
+    const timer = setTimeout(() => reject(new Error(`reader did not start:\n${output}`)), 10_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
-      if (output.includes('contacts importer listening')) {
+      if (output.includes('reading')) {
         clearTimeout(timer)
         resolve()
       }
     }
     proc.stdout?.on('data', onData)
     proc.stderr?.on('data', onData)
-    proc.once('exit', (code) => reject(new Error(`second process exited (${code}):\n${output}`)))
+    exited.then((code) => reject(new Error(`reader exited (${code}):\n${output}`)))
   })
-  return { process: proc, url: `http://localhost:${port}` }
+  return { process: proc, exited }
 }
 
-it('when the process holding the refresh lease is killed mid-refresh, then another process refreshes after the lease runs out and every request succeeds', async () => {
-  const second = await startSecondProcess()
-  child = second.process
+it('when the process holding the refresh lease is killed mid-refresh, then another process refreshes after the lease runs out and every read succeeds', async () => {
   const browser = new Browser()
   expect((await signIn(browser, stack.appUrl)).status).toBe(200)
   const before = await storedTokens(stack, browser)
@@ -80,25 +87,24 @@ it('when the process holding the refresh lease is killed mid-refresh, then anoth
       .since(processedBefore)
       .filter((r) => r.params.grant_type === 'refresh_token').length
 
-  const doomed = browser.request(`${second.url}/resource`).catch((err: unknown) => err)
+  const second = await startReader(await storedConnection(stack, browser))
+  child = second.process
   await firstArrived
-  // Requests on this process now wait for the other's lease…
-  const waiting = Promise.all(
-    Array.from({ length: 10 }, () => browser.request(`${stack.appUrl}/resource`)),
-  )
+  // Reads in this process now wait for the other's lease…
+  const waiting = Promise.all(Array.from({ length: 10 }, () => readContacts(stack, browser)))
   await sleep(200)
   // …whose holder dies before the provider answered.
   second.process.kill('SIGKILL')
-  expect(await doomed).toBeInstanceOf(Error)
+  expect(await second.exited).toBeNull() // killed, not finished
 
   const started = Date.now()
-  const pages = await waiting
-  expect(pages.map((p) => p.status)).toEqual(Array(10).fill(200))
+  const reads = await waiting
+  expect(reads).toEqual(Array(10).fill({ ok: true, contacts: 250 }))
   // One lease (HTTP_TIMEOUT_SECONDS 2 + 5 s), not the whole wait budget.
   expect(Date.now() - started).toBeLessThan(9000)
   expect(attempts).toBe(2)
   expect(processed()).toBe(1)
   const after = await storedTokens(stack, browser)
   expect(after?.refreshToken).not.toBe(before?.refreshToken)
-  expect((await browser.request(`${stack.appUrl}/resource`)).status).toBe(200)
+  expect((await readContacts(stack, browser)).ok).toBe(true)
 })

@@ -1,11 +1,13 @@
 // The token lifecycle against the real demo provider (2-second access tokens, rotating
 // refresh tokens) and a real Redis: transparent refresh, exactly one refresh under
 // concurrency across app instances, and what happens when the grant dies or the provider
-// does not answer.
+// does not answer. The contacts are read as an import reads them (support/read-contacts.ts):
+// no page of the app calls the provider.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../demo/stack.ts'
 import { Browser } from './support/browser.ts'
 import { signIn } from './support/login.ts'
+import { readContacts } from './support/read-contacts.ts'
 import {
   presentRefreshToken,
   storedConnection,
@@ -50,16 +52,13 @@ async function signedInAndExpired(username = 'alice') {
   return { browser, before }
 }
 
-const resourceOn = (browser: Browser, instance: number) =>
-  browser.request(`${stack.apps[instance]?.url}/resource`)
+const readOn = (browser: Browser, instance: number) => readContacts(stack, browser, instance)
 
 describe('refreshing access tokens', () => {
-  it('when the access token has expired, then the next page refreshes it transparently and works', async () => {
+  it('when the access token has expired, then the next read refreshes it transparently and works', async () => {
     const { browser, before } = await signedInAndExpired()
     const asBefore = stack.demo.authorizationServer.requests.mark()
-    const page = await resourceOn(browser, 0)
-    expect(page.status).toBe(200)
-    expect(page.body).toContain('250 contacts')
+    expect(await readOn(browser, 0)).toEqual({ ok: true, contacts: 250 })
     expect(refreshesSince(asBefore)).toHaveLength(1)
     const after = await storedTokens(stack, browser)
     expect(after?.accessToken).not.toBe(before.accessToken)
@@ -68,38 +67,41 @@ describe('refreshing access tokens', () => {
     expect(after?.refreshedAt).toBeGreaterThan(0)
     expect(after?.version).toBe(before.version + 1)
     // The connection panel tells when, never what.
+    const page = await browser.request(`${stack.appUrl}/contacts`)
     expect(page.body).toMatch(/Last refresh<\/dt><dd><time/)
     expect(page.body).not.toContain(String(after?.accessToken).slice(-20))
   })
 
-  it('when 50 requests on one session hit two app instances right after expiry, then exactly one refresh reaches the provider and all 50 succeed', async () => {
-    const { browser, before } = await signedInAndExpired()
+  // Bob's book is empty: 50 reads of one cheap page each keep the load on the token path,
+  // not on the demo contacts server.
+  it('when 50 reads of one connection run on two app instances right after expiry, then exactly one refresh reaches the provider and all 50 succeed', async () => {
+    const { browser, before } = await signedInAndExpired('bob')
     const asBefore = stack.demo.authorizationServer.requests.mark()
-    const pages = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => resourceOn(browser, i % 2)),
+    const reads = await Promise.all(Array.from({ length: 50 }, (_, i) => readOn(browser, i % 2)))
+    expect(reads.map((r) => (r.ok ? 'ok' : `${r.code}: ${r.message}`))).toEqual(
+      Array(50).fill('ok'),
     )
-    expect(pages.map((p) => p.status)).toEqual(Array(50).fill(200))
     expect(refreshesSince(asBefore)).toHaveLength(1)
     const after = await storedTokens(stack, browser)
     expect(after?.refreshToken).not.toBe(before.refreshToken)
     // The rotated refresh token is the one that works now…
-    expect((await resourceOn(browser, 1)).status).toBe(200)
+    expect((await readOn(browser, 1)).ok).toBe(true)
     // …and the old one was consumed.
     const replay = await presentRefreshToken(stack, String(before.refreshToken), client)
     expect(replay.body.error).toBe('invalid_grant')
   })
 
-  it('when the refresh takes 1 s, longer than the 300 ms lease, then the holder keeps its lease and 50 requests over two instances cause exactly one refresh', async () => {
-    const { browser } = await signedInAndExpired()
+  it('when the refresh takes 1 s, longer than the 300 ms lease, then the holder keeps its lease and 50 reads over two instances cause exactly one refresh', async () => {
+    const { browser } = await signedInAndExpired('bob')
     stack.demo.authorizationServer.intercept = async (endpoint) => {
       if (endpoint === 'token') await sleep(1000)
       return undefined
     }
     const asBefore = stack.demo.authorizationServer.requests.mark()
-    const pages = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => resourceOn(browser, i % 2)),
+    const reads = await Promise.all(Array.from({ length: 50 }, (_, i) => readOn(browser, i % 2)))
+    expect(reads.map((r) => (r.ok ? 'ok' : `${r.code}: ${r.message}`))).toEqual(
+      Array(50).fill('ok'),
     )
-    expect(pages.map((p) => p.status)).toEqual(Array(50).fill(200))
     expect(refreshesSince(asBefore)).toHaveLength(1)
   })
 
@@ -115,7 +117,7 @@ describe('refreshing access tokens', () => {
       >
       return Response.json(rest, { status: response.status, headers: response.headers })
     }
-    expect((await resourceOn(browser, 0)).status).toBe(200)
+    expect((await readOn(browser, 0)).ok).toBe(true)
     const after = await storedTokens(stack, browser)
     expect(after?.accessToken).not.toBe(before.accessToken)
     expect(after?.refreshToken).toBe(before.refreshToken)
@@ -123,10 +125,16 @@ describe('refreshing access tokens', () => {
 })
 
 describe('when the grant ends at the provider', () => {
+  /** The read fails with "reconnect", and the address book page offers to. */
   async function expectReconnectPage(browser: Browser) {
-    const page = await resourceOn(browser, 0)
-    expect(page.status).toBe(403)
-    expect(page.body).toContain('Access to your contacts was revoked or expired — reconnect')
+    const read = await readOn(browser, 0)
+    expect(read).toMatchObject({ ok: false, code: 'GRANT_REVOKED', status: 403 })
+    expect(read.ok || read.message).toBe(
+      'Access to your contacts was revoked or expired — reconnect to continue.',
+    )
+    const page = await browser.request(`${stack.appUrl}/contacts`)
+    expect(page.status).toBe(200)
+    expect(page.body).toContain('Access ended at Demo Provider')
     const session = await storedSession(stack, browser)
     expect(session.personId).toBeDefined() // still signed in: only the grant is gone
     const connection = await storedConnection(stack, browser)
@@ -137,16 +145,17 @@ describe('when the grant ends at the provider', () => {
 
   /** Follows the page's Reconnect button through the provider and back. */
   async function reconnect(browser: Browser, page: { body: string }) {
-    const href = /<a class="button" href="(\/login\?provider=[^"]+)">Reconnect<\/a>/.exec(
-      page.body,
-    )?.[1]
+    const href =
+      /<a class="button" href="(\/login\?provider=[^"]+)">Reconnect Demo Provider<\/a>/.exec(
+        page.body,
+      )?.[1]
     expect(href).toBeDefined()
     return signIn(browser, stack.appUrl, { start: String(href).replace(/&amp;/g, '&') })
   }
 
-  it('when an old refresh token is presented after rotation, then the provider revokes the grant and the app shows the reconnect page, and reconnecting works', async () => {
+  it('when an old refresh token is presented after rotation, then the provider revokes the grant, the read says to reconnect, and reconnecting works', async () => {
     const { browser, before } = await signedInAndExpired()
-    expect((await resourceOn(browser, 0)).status).toBe(200) // rotates RT1 → RT2
+    expect((await readOn(browser, 0)).ok).toBe(true) // rotates RT1 → RT2
     // Someone replays RT1 (a stolen copy): rotation reuse detection revokes the whole grant.
     const replay = await presentRefreshToken(stack, String(before.refreshToken), client)
     expect(replay.status).toBe(400)
@@ -158,10 +167,11 @@ describe('when the grant ends at the provider', () => {
     expect(await stack.redis.exists(`${stack.prefix}tok:${grantId}`)).toBe(0)
     const again = await reconnect(browser, page)
     expect(again.status).toBe(200)
-    expect(again.body).toContain('250 contacts')
+    expect(again.url).toBe(`${stack.appUrl}/contacts`)
+    expect(await readOn(browser, 0)).toEqual({ ok: true, contacts: 250 })
   })
 
-  it('when the person removes the app at the provider, then the next refresh ends in the reconnect page, and reconnecting works', async () => {
+  it('when the person removes the app at the provider, then the next refresh says to reconnect, and reconnecting works', async () => {
     const { browser } = await signedInAndExpired()
     const { grantId } = await storedConnection(stack, browser)
     expect(await stack.demo.authorizationServer.revokeAccountGrants('alice')).toBeGreaterThan(0)
@@ -169,9 +179,10 @@ describe('when the grant ends at the provider', () => {
     expect(await stack.redis.exists(`${stack.prefix}tok:${grantId}`)).toBe(0)
     const again = await reconnect(browser, page)
     expect(again.status).toBe(200)
+    expect((await readOn(browser, 0)).ok).toBe(true)
   })
 
-  it('when a refreshed ID token names another person, then the tokens are dropped and the person is signed out', async () => {
+  it('when a refreshed ID token names another person, then the tokens are dropped, nothing is read, and the connection needs reconnecting', async () => {
     const bob = new Browser()
     const bobTokens: string[] = []
     stack.tamper = async (request, real) => {
@@ -195,19 +206,18 @@ describe('when the grant ends at the provider', () => {
       return Response.json({ ...body, id_token: bobIdToken }, { status: response.status })
     }
     const { grantId } = await storedConnection(stack, browser)
-    const page = await resourceOn(browser, 0)
-    expect(page.status).toBe(403)
-    expect(page.body).toContain('The provider answered for a different account')
-    expect(page.body).not.toContain('Sign out') // no longer signed in
+    const contactsBefore = stack.demo.contactsServer.requests.mark()
+    const read = await readOn(browser, 0)
+    expect(read).toMatchObject({ ok: false, code: 'IDENTITY_MISMATCH', status: 403 })
+    expect(read.ok || read.message).toContain('The provider answered for a different account')
+    expect(stack.demo.contactsServer.requests.since(contactsBefore)).toEqual([])
     expect(await stack.redis.exists(`${stack.prefix}tok:${grantId}`)).toBe(0)
-    const after = await resourceOn(browser, 0)
-    expect(after.status).toBe(303)
-    expect(after.location).toContain('/login')
+    expect((await storedConnection(stack, browser)).status).toBe('reconnect_needed')
   })
 })
 
 describe('when the provider does not answer', () => {
-  it('when the token endpoint answers 503 during a refresh, then the person is told to try again, the tokens are kept, and the next request recovers', async () => {
+  it('when the token endpoint answers 503 during a refresh, then the read fails as retryable, the tokens are kept, and the next read recovers', async () => {
     const { browser, before } = await signedInAndExpired()
     stack.demo.authorizationServer.intercept = async (endpoint, ctx) => {
       if (endpoint !== 'token') return undefined
@@ -215,37 +225,36 @@ describe('when the provider does not answer', () => {
       ctx.body = { error: 'temporarily_unavailable' }
       return false
     }
-    const page = await resourceOn(browser, 0)
-    expect(page.status).toBe(502)
-    expect(page.body).toContain('not answering')
-    expect(page.body).toContain('Try again')
+    const read = await readOn(browser, 0)
+    expect(read).toMatchObject({ ok: false, code: 'PROVIDER_UNAVAILABLE', status: 502 })
+    expect(read.ok || read.message).toContain('not answering')
+    expect(read.ok || (read.error as { retryable: boolean }).retryable).toBe(true)
     const kept = await storedTokens(stack, browser)
     expect(kept?.refreshToken).toBe(before.refreshToken)
     expect((await storedConnection(stack, browser)).status).toBe('active')
 
     stack.demo.authorizationServer.intercept = undefined
     await sleep(50)
-    const recovered = await resourceOn(browser, 1)
-    expect(recovered.status).toBe(200)
+    expect(await readOn(browser, 1)).toEqual({ ok: true, contacts: 250 })
   })
 
-  it('when the token endpoint is slower than the timeout, then the page says so in bounded time and the tokens are kept', async () => {
+  it('when the token endpoint is slower than the timeout, then the read fails in bounded time and the tokens are kept', async () => {
     const { browser, before } = await signedInAndExpired()
     stack.demo.authorizationServer.intercept = async (endpoint) => {
       if (endpoint === 'token') await sleep(3500)
       return undefined
     }
     const started = Date.now()
-    const page = await resourceOn(browser, 0)
-    expect(page.status).toBe(502)
+    const read = await readOn(browser, 0)
+    expect(read).toMatchObject({ ok: false, status: 502 })
     expect(Date.now() - started).toBeLessThan(3500)
     expect((await storedTokens(stack, browser))?.refreshToken).toBe(before.refreshToken)
     stack.demo.authorizationServer.intercept = undefined
     await sleep(100)
-    expect((await resourceOn(browser, 0)).status).toBe(200)
+    expect((await readOn(browser, 0)).ok).toBe(true)
   })
 
-  it('when the provider rejects the client credentials on refresh, then the person sees a neutral error and the operators a loud log line', async () => {
+  it('when the provider rejects the client credentials on refresh, then the person is told something neutral and the operators get a loud log line', async () => {
     const { browser } = await signedInAndExpired()
     stack.demo.authorizationServer.intercept = async (endpoint, ctx) => {
       if (endpoint !== 'token') return undefined
@@ -254,29 +263,29 @@ describe('when the provider does not answer', () => {
       ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' }
       return false
     }
-    const page = await resourceOn(browser, 0)
-    expect(page.status).toBe(502)
-    expect(page.body).not.toContain(DEMO_CLIENT_SECRET)
-    expect(page.body).not.toMatch(/secret|invalid_client/i)
+    const read = await readOn(browser, 0)
+    expect(read).toMatchObject({ ok: false, status: 502 })
+    expect(read.ok || read.message).not.toContain(DEMO_CLIENT_SECRET)
+    expect(read.ok || read.message).not.toMatch(/secret|invalid_client/i)
     const loud = stack.logs
       .map((l) => JSON.parse(l) as { level: number; msg: string })
       .filter((l) => l.level >= 50)
     expect(loud.some((l) => l.msg.includes('client_secret_basic'))).toBe(true)
   })
 
-  it('when another process holds the refresh lease and never finishes, then waiting ends with a retry page and the session survives', async () => {
+  it('when another process holds the refresh lease and never finishes, then waiting ends with a retryable failure and the connection survives', async () => {
     const { browser, before } = await signedInAndExpired()
     const { grantId } = await storedConnection(stack, browser)
     const lock = `${stack.prefix}lock:refresh:${grantId}`
     await stack.redis.set(lock, 'a stuck holder elsewhere', 'PX', 60_000)
     try {
-      const page = await resourceOn(browser, 0)
-      expect(page.status).toBe(502)
+      const read = await readOn(browser, 0)
+      expect(read).toMatchObject({ ok: false, status: 502 })
       expect((await storedConnection(stack, browser)).grantId).toBe(grantId)
       expect((await storedTokens(stack, browser))?.refreshToken).toBe(before.refreshToken)
     } finally {
       await stack.redis.del(lock)
     }
-    expect((await resourceOn(browser, 0)).status).toBe(200)
+    expect((await readOn(browser, 0)).ok).toBe(true)
   })
 })

@@ -222,11 +222,18 @@ describe('security headers', () => {
     expectSecurityHeaders(hop)
   })
 
-  it('when the contacts page is served, then it carries the same headers', async () => {
-    const hop = await person.browser.request(`${stack.appUrl}/resource`)
-    expect(hop.status).toBe(200)
-    expect(hop.body).toContain('250 contacts')
-    expectSecurityHeaders(hop)
+  it('when the address book, a download and the JSON list are served, then they carry the same headers', async () => {
+    for (const path of ['/resource', '/contacts', '/contacts/export.vcf', '/contacts/delete']) {
+      const hop = await person.browser.request(`${stack.appUrl}${path}`)
+      expect(hop.status, path).toBe(200)
+      expectSecurityHeaders(hop)
+    }
+    const json = await person.browser.request(`${stack.appUrl}/contacts`, {
+      headers: { accept: 'application/json' },
+    })
+    expect(json.status).toBe(200)
+    expectSecurityHeaders(json)
+    expect(json.headers.get('access-control-allow-origin')).toBeNull()
   })
 
   it('when an error page is served (404, 403), then it carries the same headers', async () => {

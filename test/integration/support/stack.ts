@@ -147,6 +147,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     // (in Redis, as in production) but are not reached, unless a test sets its own limits.
     RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
     RATE_LIMIT_ACTIONS_PER_MINUTE: '100000',
+    RATE_LIMIT_EXPORTS_PER_MINUTE: '100000',
     ...demoProviderEnv(demo),
     ...(typeof options.env === 'function' ? options.env(demo) : options.env),
   }
