@@ -611,7 +611,8 @@ function addExtras(person: Person, index: number): void {
   }))
 }
 
-function createPeople(user: string, count: number): Person[] {
+/** `count` realistic people for `user`, the same on every call (benchmarks use it for big books). */
+export function createPeople(user: string, count: number): Person[] {
   const rng = mulberry32(fnv1a(`contacts-demo:${user}`))
   const prefix = String(fnv1a(user))
   // Oldest first: the seed order is Google's default LAST_MODIFIED_ASCENDING.

@@ -1,0 +1,330 @@
+// Benchmark: importing a 25,000-contact book (25 pages of 1,000, the demo seed's realistic
+// fields) from the local People server into PostgreSQL, through the real entry points: the
+// web process (src/main.ts, WORKER=off) and a worker process (src/worker-main.ts). Every
+// figure is printed beside its floor, measured in the same run, on the same machine:
+//   - with a provider's latency (300 ms per page): the import's wall time against merely
+//     fetching and parsing the same pages with the same adapter (fetch and write overlap);
+//   - with no latency: the import's write rate against plain batched INSERTs of the same
+//     rows into a table without indexes (the database's own ingest floor);
+//   - the worker's peak RSS (VmHWM), PostgreSQL bytes per contact (table, TOAST, indexes),
+//     an incremental run with no changes;
+//   - /contacts (first page, a later page, a search): throughput and p99 beside the
+//     signed-in start page.
+//
+//   node bench/import.ts [--contacts 25000] [--latency 300] [--seconds 3]
+//
+// Loopback only; bounded (about a minute). DATABASE_URL picks a PostgreSQL (a fresh database
+// is made in it and dropped); without it a throw-away embedded one is started.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import pg from 'pg'
+import { startPostgresServer } from '../demo/postgres-server.ts'
+import { redisAnswers, startRedisServer } from '../demo/redis-server.ts'
+import { createPeople } from '../demo/seed.ts'
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  demoProviderEnv,
+  startDemoServers,
+} from '../demo/stack.ts'
+import { loadConfig } from '../src/config.ts'
+import { readPages } from '../src/contacts/read-pages.ts'
+import { createLogger } from '../src/log.ts'
+import { ROOT_DIR } from '../src/paths.ts'
+import { createRuntime, type Runtime } from '../src/runtime.ts'
+import { Browser } from '../test/integration/support/browser.ts'
+import { signIn } from '../test/integration/support/login.ts'
+import { startAppProcess, stopAppProcess } from './app-process.ts'
+
+const { values } = parseArgs({
+  options: {
+    contacts: { type: 'string', default: '25000' },
+    latency: { type: 'string', default: '300' },
+    seconds: { type: 'string', default: '3' },
+  },
+})
+const CONTACTS = Number(values.contacts)
+const LATENCY_MS = Number(values.latency)
+const SECONDS = Number(values.seconds)
+const USER = 'carol'
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A database of our own in the given server, dropped at the end. */
+async function createDatabase(serverUrl: string) {
+  const name = `bench_import_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.href,
+    async drop() {
+      const again = new pg.Client({ connectionString: serverUrl })
+      await again.connect()
+      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await again.end()
+    },
+  }
+}
+
+/** A worker process, as `npm run worker` starts it; its peak RSS is read from /proc. */
+function startWorkerProcess(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [join(ROOT_DIR, 'src', 'worker-main.ts')], {
+    cwd: ROOT_DIR,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+}
+
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1])
+  return kb / 1024
+}
+
+interface RunTiming {
+  id: string
+  seconds: number
+  state: string
+  counts: Record<string, number>
+}
+
+/** Waits for the run to end; its time is the database's own started → finished. */
+async function waitForRun(db: pg.Pool, id: string, timeoutMs = 120_000): Promise<RunTiming> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const { rows } = await db.query(
+      `SELECT state, extract(epoch FROM finished_at - started_at)::float AS seconds,
+              created, updated, deleted, unchanged, skipped
+         FROM imports WHERE id = $1`,
+      [id],
+    )
+    const row = rows[0]
+    if (row && (row.state === 'completed' || row.state === 'failed')) {
+      const { state, seconds, ...counts } = row
+      return { id, seconds, state, counts }
+    }
+    await sleep(20)
+  }
+  throw new Error(`import ${id} did not end within ${timeoutMs} ms`)
+}
+
+async function latestRun(db: pg.Pool): Promise<string> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    const { rows } = await db.query('SELECT id FROM imports ORDER BY created_at DESC LIMIT 1')
+    if (rows[0]) return rows[0].id as string
+    await sleep(20)
+  }
+  throw new Error('the sign-in started no import')
+}
+
+/** Fetching and parsing every page with the same adapter and token path, writing nothing. */
+async function fetchFloor(runtime: Runtime, connectionId: string, personId: string) {
+  const connection = await runtime.services.people.connection(personId, connectionId)
+  const source = runtime.services.contactSources.get('demo')
+  const provider = runtime.providers.get('demo')
+  if (!connection || !source || !provider) throw new Error('no demo connection')
+  const started = performance.now()
+  let contacts = 0
+  for await (const page of readPages({
+    source,
+    contactsUrl: provider.settings.contactsUrl,
+    accessToken: (options) => runtime.services.connections.accessToken(connection, options),
+  })) {
+    contacts += page.contacts.length
+  }
+  return { seconds: (performance.now() - started) / 1000, contacts }
+}
+
+/** The same rows, by plain batched INSERTs of 1,000 into a copy of the table without indexes. */
+async function ingestFloor(db: pg.Pool, connectionId: string) {
+  const { rows } = await db.query(
+    `SELECT person_id, connection_id, external_id, etag, display_name, sort_key, search_text,
+            data, raw
+       FROM contacts WHERE connection_id = $1`,
+    [connectionId],
+  )
+  await db.query('DROP TABLE IF EXISTS ingest_floor')
+  // LIKE copies the columns (and their types and compression), not the indexes.
+  await db.query('CREATE TABLE ingest_floor (LIKE contacts INCLUDING DEFAULTS)')
+  const batches: string[] = []
+  for (let i = 0; i < rows.length; i += 1000) batches.push(JSON.stringify(rows.slice(i, i + 1000)))
+  const started = performance.now()
+  for (const batch of batches) {
+    await db.query(
+      `INSERT INTO ingest_floor (person_id, connection_id, external_id, etag, display_name,
+                                 sort_key, search_text, data, raw)
+       SELECT person_id, connection_id, external_id, etag, display_name, sort_key,
+              search_text, data, raw
+         FROM jsonb_populate_recordset(NULL::ingest_floor, $1::jsonb)`,
+      [batch],
+    )
+  }
+  const seconds = (performance.now() - started) / 1000
+  await db.query('DROP TABLE ingest_floor')
+  return rows.length / seconds
+}
+
+interface Load {
+  rps: number
+  p99: number
+  errors: number
+}
+
+async function load(url: string, cookie: string, accept = 'text/html'): Promise<Load> {
+  const result = await autocannon({
+    url,
+    connections: 10,
+    duration: SECONDS,
+    headers: { cookie, accept },
+  })
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors + result.timeouts,
+  }
+}
+
+async function main() {
+  const redis = (await redisAnswers('redis://127.0.0.1:6379'))
+    ? { url: 'redis://127.0.0.1:6379', stop: async () => {} }
+    : await startRedisServer()
+  const embedded = process.env.DATABASE_URL
+    ? undefined
+    : await startPostgresServer({ persistent: false })
+  const database = await createDatabase(process.env.DATABASE_URL ?? embedded?.url ?? '')
+  const port = 3100 + Math.floor(Math.random() * 800)
+  const appUrl = `http://localhost:${port}`
+  const demo = await startDemoServers({
+    client: {
+      clientId: DEMO_CLIENT_ID,
+      clientSecret: DEMO_CLIENT_SECRET,
+      redirectUris: [`${appUrl}/auth/callback/demo`],
+    },
+    contacts: { pageLatencyMs: LATENCY_MS },
+  })
+  demo.contactsServer.directory.replace(USER, createPeople(`bench-${USER}`, CONTACTS))
+  const env = {
+    APP_URL: appUrl,
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: `bench${randomBytes(3).toString('hex')}:`,
+    DATABASE_URL: database.url,
+    SESSION_SECRET: randomBytes(32).toString('base64'),
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn',
+    WORKER: 'off',
+    ...demoProviderEnv(demo),
+  }
+  const db = new pg.Pool({ connectionString: database.url, max: 4 })
+  const app = await startAppProcess(ROOT_DIR, env, port)
+  let worker: ChildProcess | undefined
+  let runtime: Runtime | undefined
+  let failed = false
+  try {
+    // The first sign-in enqueues the first import by itself; no worker runs yet.
+    const browser = new Browser()
+    await signIn(browser, appUrl, { username: USER, password: `${USER}-demo` })
+    const cookie = await browser.jar.getCookieString(appUrl)
+    const firstRun = await latestRun(db)
+    const { rows } = await db.query('SELECT connection_id, person_id FROM imports WHERE id = $1', [
+      firstRun,
+    ])
+    const { connection_id: connectionId, person_id: personId } = rows[0]
+
+    // 1. With the provider's latency: the import against fetching alone.
+    worker = startWorkerProcess(env)
+    const withLatency = await waitForRun(db, firstRun)
+    const { rows: size } = await db.query(
+      `SELECT pg_total_relation_size('contacts')::float / greatest(count(*), 1) AS bytes,
+              count(*)::int AS contacts
+         FROM contacts`,
+    )
+    runtime = await createRuntime(loadConfig(env), createLogger({ level: 'silent' }))
+    const fetched = await fetchFloor(runtime, connectionId, personId)
+
+    // 2. An incremental run with nothing changed (the connection holds a sync token now).
+    demo.contactsServer.settings.pageLatencyMs = 0
+    const [incrementalRun] = await runtime.imports.starter.start(personId, connectionId)
+    const incremental = await waitForRun(db, incrementalRun?.id ?? '')
+
+    // 3. With no latency: a full import again (book and cursor cleared) against the floor.
+    await db.query('DELETE FROM contacts WHERE connection_id = $1', [connectionId])
+    await db.query(`UPDATE connections SET import_state = '{}'::jsonb WHERE id = $1`, [
+      connectionId,
+    ])
+    const [fullRun] = await runtime.imports.starter.start(personId, connectionId)
+    const noLatency = await waitForRun(db, fullRun?.id ?? '')
+    const writeRate = CONTACTS / noLatency.seconds
+    const floorRate = await ingestFloor(db, connectionId)
+    const rssMb = worker.pid ? await peakRssMb(worker.pid) : Number.NaN
+
+    // 4. The address book under load, beside the signed-in start page.
+    const json = (await (
+      await fetch(`${appUrl}/contacts`, { headers: { cookie, accept: 'application/json' } })
+    ).json()) as { next?: string }
+    let later = json.next
+    for (let i = 0; i < 10 && later; i++) {
+      const page = (await (
+        await fetch(`${appUrl}/contacts?after=${encodeURIComponent(later)}`, {
+          headers: { cookie, accept: 'application/json' },
+        })
+      ).json()) as { next?: string }
+      later = page.next ?? later
+      if (!page.next) break
+    }
+    const start = await load(`${appUrl}/`, cookie)
+    const first = await load(`${appUrl}/contacts`, cookie)
+    const laterPage = await load(
+      `${appUrl}/contacts?after=${encodeURIComponent(later ?? '')}`,
+      cookie,
+    )
+    const search = await load(`${appUrl}/contacts?q=${encodeURIComponent('mar')}`, cookie)
+
+    const ratio = (a: number, b: number) => (a / b).toFixed(2)
+    const report = [
+      `import benchmark: ${CONTACTS} contacts, pages of 1,000, worker process, PostgreSQL ${(await db.query('SHOW server_version')).rows[0].server_version}`,
+      `with ${LATENCY_MS} ms per page: import ${withLatency.seconds.toFixed(2)} s, fetch+parse alone ${fetched.seconds.toFixed(2)} s → floor/import ${ratio(fetched.seconds, withLatency.seconds)} (aim ≥ 0.9)`,
+      `with no latency: import ${Math.round(writeRate)} contacts/s, plain INSERTs without indexes ${Math.round(floorRate)} rows/s → ${ratio(writeRate, floorRate)} (aim ≥ 0.5)`,
+      `worker peak RSS: ${rssMb.toFixed(0)} MB (aim ≤ 200 MB)`,
+      `PostgreSQL: ${Math.round(size[0].bytes)} bytes per contact, table + TOAST + indexes (aim ≤ 2048)`,
+      `incremental run, nothing changed: ${incremental.seconds.toFixed(2)} s (aim ≤ 1 s)`,
+      `/ signed in (baseline): ${Math.round(start.rps)} req/s, p99 ${start.p99} ms`,
+      `/contacts first page:   ${Math.round(first.rps)} req/s, p99 ${first.p99} ms (×${ratio(first.rps, start.rps)} of baseline)`,
+      `/contacts later page:   ${Math.round(laterPage.rps)} req/s, p99 ${laterPage.p99} ms (×${ratio(laterPage.rps, start.rps)})`,
+      `/contacts?q=mar:        ${Math.round(search.rps)} req/s, p99 ${search.p99} ms (×${ratio(search.rps, start.rps)})`,
+    ]
+    process.stdout.write(`${report.join('\n')}\n`)
+    const runs = [withLatency, incremental, noLatency]
+    const errors = start.errors + first.errors + laterPage.errors + search.errors
+    failed =
+      runs.some((r) => r.state !== 'completed') ||
+      withLatency.counts.created !== CONTACTS ||
+      fetched.contacts !== CONTACTS ||
+      size[0].contacts !== CONTACTS ||
+      errors > 0
+    if (failed) {
+      process.stdout.write(`FAILED: ${JSON.stringify({ runs, fetched, errors })}\n`)
+    }
+  } finally {
+    await runtime?.close()
+    if (worker && worker.exitCode === null) {
+      const gone = new Promise((resolve) => worker?.once('exit', resolve))
+      worker.kill('SIGTERM')
+      await gone
+    }
+    await stopAppProcess(app)
+    await db.end()
+    await demo.close()
+    await database.drop()
+    await embedded?.stop()
+    await redis.stop()
+  }
+  process.exit(failed ? 1 : 0)
+}
+
+await main()
