@@ -4,11 +4,11 @@
 // provider and contacts server (demo/main.ts).
 import type { Server } from 'node:http'
 import { createApp } from './app.ts'
-import { type Config, ConfigError, loadConfig, readEnv } from './config.ts'
+import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
-import { exitOnSignals } from './exit-on-signals.ts'
-import { createLogger, type Logger } from './log.ts'
+import type { Logger } from './log.ts'
 import type { Redis } from './redis.ts'
+import { runFromEnv } from './run-from-env.ts'
 import { createRuntime } from './runtime.ts'
 import { createHttpServer } from './web/http-server.ts'
 
@@ -20,10 +20,6 @@ export interface RunningApp {
   db: Database
   close(): Promise<void>
 }
-
-/** `npm start` says this when DATABASE_URL is missing; the demo and the tests set their own. */
-export const DATABASE_URL_REQUIRED =
-  'DATABASE_URL is required: production names its database (postgres://user:password@host:5432/contacts, or DATABASE_URL_FILE). `npm run demo` starts a local one.'
 
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
   const runtime = await createRuntime(config, log)
@@ -76,31 +72,4 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   }
 }
 
-async function main() {
-  let config: Config
-  try {
-    config = loadConfig(readEnv())
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message)
-      process.exit(2)
-    }
-    throw err
-  }
-  // loadConfig leaves DATABASE_URL optional because the demo and the tests fill it in;
-  // production has no such fallback, so `npm start` refuses here, before any connection.
-  if (!config.database.url) {
-    console.error(DATABASE_URL_REQUIRED)
-    process.exit(2)
-  }
-  const log = createLogger({ level: config.logLevel })
-  try {
-    const running = await startApp(config, log)
-    exitOnSignals(running.close, log)
-  } catch (err) {
-    console.error((err as Error).message)
-    process.exit(1)
-  }
-}
-
-if (import.meta.main) await main()
+if (import.meta.main) await runFromEnv(startApp)

@@ -3,12 +3,11 @@
 // runs imports until SIGTERM. Any number of these, and of web processes, share one Redis and
 // one PostgreSQL. SIGTERM stops taking jobs, lets each running import commit its current
 // page and hand its job back (imports/import-worker.ts), then closes the runtime.
-import { type Config, ConfigError, loadConfig, readEnv } from './config.ts'
-import { exitOnSignals } from './exit-on-signals.ts'
+import type { Config } from './config.ts'
 import type { BackoffSettings } from './imports/backoff.ts'
 import type { WorkerTiming } from './imports/import-worker.ts'
-import { createLogger, type Logger } from './log.ts'
-import { DATABASE_URL_REQUIRED } from './main.ts'
+import type { Logger } from './log.ts'
+import { runFromEnv } from './run-from-env.ts'
 import { createRuntime } from './runtime.ts'
 
 export interface RunningWorker {
@@ -37,29 +36,4 @@ export async function startWorker(
   return { close: () => runtime.close() }
 }
 
-async function main() {
-  let config: Config
-  try {
-    config = loadConfig(readEnv())
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message)
-      process.exit(2)
-    }
-    throw err
-  }
-  if (!config.database.url) {
-    console.error(DATABASE_URL_REQUIRED)
-    process.exit(2)
-  }
-  const log = createLogger({ level: config.logLevel })
-  try {
-    const running = await startWorker(config, log)
-    exitOnSignals(running.close, log)
-  } catch (err) {
-    console.error((err as Error).message)
-    process.exit(1)
-  }
-}
-
-if (import.meta.main) await main()
+if (import.meta.main) await runFromEnv(startWorker)
