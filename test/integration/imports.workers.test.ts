@@ -173,7 +173,11 @@ describe('a worker process killed in the middle of an import', () => {
 
     const second = await worker()
     const run = await waitForRun(stack, carol.personId, carol.runId)
-    expect(second.has('import completed')).toBe(true)
+    // The run is done in the database before the worker's log line has crossed its pipe.
+    await eventually(
+      async () => (second.has('import completed') ? true : undefined),
+      'the second worker to report the import it completed',
+    )
     expect(run).toMatchObject({ state: 'completed', kind: 'full', pagesDone: 3 })
     expect(run.counts).toEqual({ created: 2987, updated: 0, deleted: 0, unchanged: 0, skipped: 0 })
     const resumed = await bookOf(stack, carol.connectionId)

@@ -38,7 +38,8 @@ export async function startWorkerChild(env: Env, options: WorkerOptions): Promis
   child.stdout?.on('data', onData)
   child.stderr?.on('data', onData)
   const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+    // 'close', not 'exit': by then everything the process wrote has been read.
+    child.once('close', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   )
   const has = (message: string) => lines.some((line) => line.includes(`"msg":"${message}"`))
   const deadline = Date.now() + 20_000
