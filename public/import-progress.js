@@ -7,11 +7,20 @@
   const section = document.getElementById('import')
   const bar = document.getElementById('import-progress')
   const status = document.getElementById('import-status')
+  const heading = document.getElementById('import-heading')
   if (!section || !bar || !status || typeof EventSource !== 'function') return
   const provider = section.dataset.provider || 'your provider'
   const number = (n) => n.toLocaleString('en-US')
   const processed = (run) =>
     run.counts.created + run.counts.updated + run.counts.unchanged + run.counts.skipped
+
+  // The page's heading (and title) says the run's state, as src/web/import-view.ts does.
+  const HEADINGS = {
+    waiting: 'Import waiting to start',
+    active: 'Importing your contacts',
+    completed: 'Import complete',
+    failed: 'Import failed',
+  }
 
   function statusOf(run) {
     const done = processed(run)
@@ -38,6 +47,12 @@
     }
     const text = statusOf(run)
     if (status.textContent !== text) status.textContent = text
+    const title = HEADINGS[run.state]
+    if (heading && title && heading.textContent !== title) {
+      const site = document.title.indexOf(' · ')
+      heading.textContent = title
+      document.title = site === -1 ? title : title + document.title.slice(site)
+    }
     for (const cell of section.querySelectorAll('[data-count]')) {
       const value = run.counts[cell.dataset.count]
       if (typeof value === 'number') cell.textContent = number(value)

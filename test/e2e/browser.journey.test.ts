@@ -2,40 +2,19 @@
 // http://127.0.0.1, so the browser treats them as different sites and the return from the
 // provider is a real cross-site navigation (what SameSite=Lax on the session cookie is for).
 // Never downloads a browser: it drives Debian's chromium, or the one named by CHROMIUM_PATH.
-import { existsSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { contact, inTransaction } from '../integration/support/address-book.ts'
 import { startStack, type TestStack } from '../integration/support/stack.ts'
-
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// The machine's network is closed: without these Chromium keeps trying to reach Google
-// services in the background, which slows and clutters every run.
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-]
-const SCREENSHOTS = new URL('../../.test-logs/', import.meta.url)
+import { launchChromium, SCREENSHOTS } from './support/chromium.ts'
 
 let stack: TestStack
 let browser: Browser
 const contexts: BrowserContext[] = []
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `The browser tests need Chromium at ${CHROMIUM_PATH}. Install it (apt-get install chromium) or set CHROMIUM_PATH to a Chromium binary.`,
-    )
-  }
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
+  browser = await launchChromium()
   stack = await startStack()
   await mkdir(SCREENSHOTS, { recursive: true })
 })
