@@ -82,7 +82,12 @@ export function createServices(deps: {
     waitTimeoutMs: leaseMs + timeoutMs + 1000,
   })
   const revoker = createGrantRevoker({ store: tokens, providers, log })
-  const connections = createConnections({ people, accessTokens, revoker, log })
+  const personSessions = createPersonSessions({
+    redis,
+    keys,
+    maxAgeSeconds: config.session.maxAgeSeconds,
+  })
+  const connections = createConnections({ people, accessTokens, revoker, personSessions, log })
   const contactSources = new Map<string, ContactSource>()
   for (const [id, provider] of providers) {
     contactSources.set(
@@ -107,11 +112,7 @@ export function createServices(deps: {
     people,
     connections,
     signIn: createSignIn({ people, tokens, revoker, log }),
-    personSessions: createPersonSessions({
-      redis,
-      keys,
-      maxAgeSeconds: config.session.maxAgeSeconds,
-    }),
+    personSessions,
     contactSources,
     contactsStore: createContactsStore({
       db: deps.db,

@@ -2,9 +2,13 @@
 // access token from the vault (refresh, single flight, one retry on a refused token are
 // tokens/'s job), and react to a grant that has ended — a revoked or expired grant, or a
 // provider answering for another account (OIDC Core §12.2) — by marking the connection
-// `reconnect_needed`, so every reader of the connection sees the same state.
+// `reconnect_needed`, so every reader of the connection sees the same state. An answer for
+// another account also ends every session of the person, as "sign out everywhere" does:
+// whoever is signed in may not be who the provider now vouches for, and since refreshes
+// happen in the import worker there is often no browser at hand to sign out.
 import { AppError, ErrorCode, reconnectNeeded } from '../errors.ts'
 import type { Logger } from '../log.ts'
+import type { PersonSessions } from '../session/person-sessions.ts'
 import type { AccessTokens } from '../tokens/access-tokens.ts'
 import type { GrantRevoker, RevocationOutcome } from '../tokens/revoke-grant.ts'
 import type { GrantRef } from '../tokens/token-store.ts'
@@ -41,9 +45,27 @@ export function createConnections(deps: {
   people: PeopleStore
   accessTokens: AccessTokens
   revoker: GrantRevoker
+  personSessions: PersonSessions
   log: Logger
 }): Connections {
   const { people, accessTokens, revoker, log } = deps
+
+  /** The provider vouched for someone else: nobody stays signed in as this person. */
+  async function signOutEverywhere(connection: Connection) {
+    try {
+      const ended = await deps.personSessions.endAll(connection.personId)
+      log.warn(
+        { person: connection.personId, connection: connection.id, sessions: ended },
+        'refresh answered for another account; every session of the person ended',
+      )
+    } catch (err) {
+      // The original failure still reaches the caller; this one must reach the operators.
+      log.error(
+        { err, person: connection.personId, connection: connection.id },
+        'refresh answered for another account, and the sessions of the person could not be ended',
+      )
+    }
+  }
 
   return {
     async accessToken(connection, options = {}) {
@@ -53,6 +75,12 @@ export function createConnections(deps: {
         await people.markUsed(connection.id, refreshedAt)
         return record.accessToken
       } catch (err) {
+        // Seen by the callers of the refresh that got the answer, in the worker or the web
+        // (other processes only find the tokens gone); ending the sessions again is harmless.
+        // First, so that PostgreSQL failing below cannot leave anyone signed in.
+        if (err instanceof AppError && err.code === ErrorCode.IDENTITY_MISMATCH) {
+          await signOutEverywhere(connection)
+        }
         if (err instanceof AppError && ENDED.has(err.code) && connection.status === 'active') {
           await people.setStatus(connection.id, 'reconnect_needed')
           log.info(

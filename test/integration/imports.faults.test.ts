@@ -34,7 +34,9 @@ beforeAll(async () => {
   // Google's per-user quota answer: 429 and no Retry-After. The first import meets it.
   faults().add({ status: 429 })
   carol = new Browser()
-  // Signed in from the start page: /resource would read the provider itself.
+  // Signed in with the start page's button. The first sign-in queues carol's first import,
+  // which the worker runs; no page reads the provider, so every contacts request below is
+  // an import's.
   await signIn(carol, stack.appUrl, { username: 'carol', password: 'carol-demo', start: START })
   personId = await personOf(stack, carol)
   connectionId = (await storedConnection(stack, carol)).id

@@ -2,7 +2,7 @@
 // session record, and a second person signing in on the same browser.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Browser, formValue } from './support/browser.ts'
-import { signIn } from './support/login.ts'
+import { authorizeAtProvider, signIn } from './support/login.ts'
 import { storedConnection, storedSession } from './support/session.ts'
 import { startStack, type TestStack } from './support/stack.ts'
 
@@ -17,24 +17,37 @@ afterEach(() => {
 })
 
 describe('signing out while another request is still running', () => {
-  it('when a slow page finishes after sign-out, then it does not bring the session back', async () => {
+  it('when a slow request that writes the session finishes after sign-out, then it does not bring the session back', async () => {
     const browser = new Browser()
     const page = await signIn(browser, stack.appUrl)
     const { key } = await storedSession(stack, browser)
-    // The contacts API is slow and then refuses the token: the slow request will change
-    // its session (it forgets the grant) after the sign-out below.
-    stack.demo.contactsServer.faults.add({ status: 401, delayMs: 800, times: 1 })
-    const slow = browser.request(`${stack.appUrl}/resource`)
+    // Another tab of this browser signs in at the provider as bob; its callback writes to
+    // this session (it asks "add or switch"), and the token endpoint makes it slow, so the
+    // write comes after the sign-out below.
+    const tab = new Browser()
+    await tab.jar.setCookie(`ci.sid=${await browser.cookie(stack.appUrl, 'ci.sid')}`, stack.appUrl)
+    const callback = await authorizeAtProvider(tab, stack.appUrl, {
+      username: 'bob',
+      password: 'bob-demo',
+      start: '/login',
+    })
+    stack.demo.authorizationServer.intercept = async (endpoint) => {
+      if (endpoint === 'token') await new Promise((resolve) => setTimeout(resolve, 800))
+      return undefined
+    }
+    const slow = tab.request(callback)
     await new Promise((resolve) => setTimeout(resolve, 200))
     const out = await browser.request(`${stack.appUrl}/logout`, {
       form: { _csrf: String(formValue(page.body, '_csrf')) },
     })
     expect(out.status).toBe(303)
-    await slow
+    expect((await slow).location).toBe(`${stack.appUrl}/connections/choose`)
     expect(await stack.redis.exists(key)).toBe(0)
-    const after = await browser.request(`${stack.appUrl}/resource`)
-    expect(after.status).toBe(303)
-    expect(after.location).toContain('/login')
+    for (const each of [browser, tab]) {
+      const after = await each.request(`${stack.appUrl}/resource`)
+      expect(after.status).toBe(303)
+      expect(after.location).toContain('/login')
+    }
   })
 })
 

@@ -182,7 +182,7 @@ describe('when the grant ends at the provider', () => {
     expect((await readOn(browser, 0)).ok).toBe(true)
   })
 
-  it('when a refreshed ID token names another person, then the tokens are dropped, nothing is read, and the connection needs reconnecting', async () => {
+  it('when a refreshed ID token names another person, then the tokens are dropped, nothing is read, the connection needs reconnecting, and the browser is signed out', async () => {
     const bob = new Browser()
     const bobTokens: string[] = []
     stack.tamper = async (request, real) => {
@@ -205,14 +205,22 @@ describe('when the grant ends at the provider', () => {
       const body = (await response.json()) as Record<string, unknown>
       return Response.json({ ...body, id_token: bobIdToken }, { status: response.status })
     }
-    const { grantId } = await storedConnection(stack, browser)
+    const connection = await storedConnection(stack, browser)
+    const { key } = await storedSession(stack, browser)
     const contactsBefore = stack.demo.contactsServer.requests.mark()
-    const read = await readOn(browser, 0)
+    // On the second instance: the session ends wherever the refresh happens.
+    const read = await readOn(browser, 1)
     expect(read).toMatchObject({ ok: false, code: 'IDENTITY_MISMATCH', status: 403 })
     expect(read.ok || read.message).toContain('The provider answered for a different account')
     expect(stack.demo.contactsServer.requests.since(contactsBefore)).toEqual([])
-    expect(await stack.redis.exists(`${stack.prefix}tok:${grantId}`)).toBe(0)
-    expect((await storedConnection(stack, browser)).status).toBe('reconnect_needed')
+    expect(await stack.redis.exists(`${stack.prefix}tok:${connection.grantId}`)).toBe(0)
+    expect(await stack.redis.exists(key)).toBe(0)
+    const next = await browser.request(`${stack.appUrl}/contacts`)
+    expect(next.status).toBe(303)
+    expect(next.location).toBe(`${stack.appUrl}/login?returnTo=%2Fcontacts`)
+    const people = stack.apps[0]?.services.people
+    const after = await people?.connection(connection.personId, connection.id)
+    expect(after?.status).toBe('reconnect_needed')
   })
 })
 
