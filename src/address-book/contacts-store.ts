@@ -50,6 +50,8 @@ export interface ContactListPage {
   contacts: ContactSummary[]
   /** Opaque keyset cursor of the next page; undefined on the last. */
   next: string | undefined
+  /** How many contacts the whole list holds (with `q`, how many match), on every page. */
+  count: number
 }
 
 export interface ContactsStore {
@@ -74,7 +76,8 @@ export interface ContactsStore {
   sweep(tx: Queryable, connectionId: string, seenBy: string): Promise<number>
 
   /**
-   * One page of the person's book, sorted by name (accents and case ignored), keyset paged.
+   * One page of the person's book, sorted by name (accents and case ignored), keyset paged,
+   * with the number of contacts (or of matches) in the same answer.
    * `q` searches names, emails, phones in any format and organisations. A malformed `after`
    * throws AppError BAD_REQUEST.
    */

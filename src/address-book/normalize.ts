@@ -109,8 +109,9 @@ const MIN_PHONE_DIGITS = 3
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /**
- * The ILIKE patterns (`%…%`, wildcards in the query escaped) a contact's search text must
- * match one of; empty for a blank query. A query that looks like a phone number also
+ * The LIKE patterns (`%…%`, wildcards in the query escaped, folded as the search text is,
+ * so case does not matter) a contact's search text must match one of; empty for a blank
+ * query. A query that looks like a phone number also
  * matches the number written any other way: "+44 20 7946 0958", "020 7946 0958" and
  * "(020) 7946-0958" give the same digits once the region's country code (`defaultRegion`,
  * config DEFAULT_PHONE_REGION) or the trunk prefix is accounted for.

@@ -11,6 +11,7 @@
 // of the run, after the last page committed. Access tokens come from the vault only
 // (people/connections.ts: refresh, single flight, one retry on a refused token).
 import type { ContactsStore, UpsertCounts } from '../address-book/contacts-store.ts'
+import { upkeepAfterImport } from '../address-book/upkeep.ts'
 import type { Contact } from '../contacts/contact.ts'
 import type { ContactSource, ContactsPage } from '../contacts/contact-source.ts'
 import { readPages, withAccessToken } from '../contacts/read-pages.ts'
@@ -185,6 +186,26 @@ export function createRunImport(deps: RunImportDeps) {
     progress.counts.deleted += swept
     const finished = await imports.byId(record.id)
     if (finished) await events.publish(finished)
+    await upkeep(record.id, progress.counts)
+  }
+
+  /** After the run is complete (and shown so): the table's upkeep, never the run's failure. */
+  async function upkeep(runId: string, counts: ImportCounts) {
+    const started = performance.now()
+    try {
+      const done = await upkeepAfterImport(
+        db.pool,
+        counts.created + counts.updated + counts.deleted,
+      )
+      if (done !== 'none') {
+        log.info(
+          { run: runId, upkeep: done, ms: Math.round(performance.now() - started) },
+          'contacts table upkeep',
+        )
+      }
+    } catch (err) {
+      log.warn({ err, run: runId }, 'contacts table upkeep failed')
+    }
   }
 
   async function fail(runId: string, connection: Connection, err: unknown) {

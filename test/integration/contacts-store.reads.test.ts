@@ -8,6 +8,7 @@ import {
   type ContactsStore,
   createContactsStore,
 } from '../../src/address-book/contacts-store.ts'
+import { encodeCursor } from '../../src/address-book/list-cursor.ts'
 import type { Contact } from '../../src/contacts/contact.ts'
 import { AppError } from '../../src/errors.ts'
 import {
@@ -88,13 +89,17 @@ afterAll(() => database?.drop())
 async function allPages(personId: string, options: { q?: string; limit: number }) {
   const seen: ContactSummary[] = []
   const sizes: number[] = []
+  const counts = new Set<number>()
   let after: string | undefined
   do {
     const page = await store.list(personId, { ...options, after })
     seen.push(...page.contacts)
     sizes.push(page.contacts.length)
+    counts.add(page.count)
     after = page.next
   } while (after && sizes.length < 1000)
+  // Every page carries the number of the whole list (or of all the matches), not its own.
+  expect([...counts]).toEqual([seen.length])
   return { seen, sizes }
 }
 
@@ -144,6 +149,24 @@ describe('list', () => {
     const total = await store.count(alice.personId)
     const { sizes } = await allPages(alice.personId, { limit: total })
     expect(sizes).toEqual([total])
+  })
+
+  it('when a cursor points past the last row, then the page is empty and still tells the number', async () => {
+    const total = await store.count(alice.personId)
+    const last = await store.list(alice.personId, { limit: total - 1 })
+    const end = await store.list(alice.personId, { after: last.next, limit: 1 })
+    expect(end.contacts).toHaveLength(1)
+    const beyond = await store.list(alice.personId, {
+      after: encodeCursor({ sortKey: 'zzzz', id: '00000000-0000-0000-0000-000000000000' }),
+      limit: 10,
+    })
+    expect(beyond).toEqual({ contacts: [], next: undefined, count: total })
+    const searched = await store.list(alice.personId, {
+      q: 'person',
+      after: encodeCursor({ sortKey: 'zzzz', id: '00000000-0000-0000-0000-000000000000' }),
+      limit: 10,
+    })
+    expect(searched).toEqual({ contacts: [], next: undefined, count: 150 })
   })
 
   it('when the limit is out of range, then it is held within 1 to 1000', async () => {

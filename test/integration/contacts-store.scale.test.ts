@@ -79,6 +79,23 @@ describe('at 25,000 contacts', () => {
     expect(page.contacts.every((c) => c.connectionId === carol.connectionId)).toBe(true)
   })
 
+  it('when a search matches names that cluster in the alphabet, then its page comes from the matches, not from walking the book in order', async () => {
+    // "mar" is in Maria, Marc, Martin…: many of them, all in one stretch of the order.
+    const { store: explain, plans } = explaining()
+    await explain.list(carol.personId, { q: 'mar', limit: 50 })
+    expect(plans[0]).toContain('Bitmap Index Scan on contacts_search')
+    expect(plans[0]).not.toContain('contacts_person_sort')
+    const expected = expectedMatches('mar')
+    expect(expected).toBeGreaterThan(100)
+    const first = await store.list(carol.personId, { q: 'mar', limit: 50 })
+    expect(first.count).toBe(expected)
+    const second = await store.list(carol.personId, { q: 'mar', after: first.next, limit: 50 })
+    expect(second.count).toBe(expected)
+    expect(second.contacts).toHaveLength(50)
+    const ids = new Set([...first.contacts, ...second.contacts].map((c) => c.id))
+    expect(ids.size).toBe(100)
+  })
+
   it('when searching a phone number in another format, then the index answers every form at once', async () => {
     const withPhone = contacts.find((c) => c.phones[0]?.e164?.startsWith('+44'))
     const e164 = withPhone?.phones[0]?.e164 ?? ''

@@ -5,7 +5,13 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createContactsStore } from '../../src/address-book/contacts-store.ts'
-import { contact, createOwner, inTransaction, type Owner } from './support/address-book.ts'
+import {
+  addConnection,
+  contact,
+  createOwner,
+  inTransaction,
+  type Owner,
+} from './support/address-book.ts'
 import { createTestDatabase, type TestDatabase } from './support/database.ts'
 
 let database: TestDatabase
@@ -320,5 +326,97 @@ describe('remove, relink, removeAll', () => {
     expect((await rows(alice)).size).toBe(0)
     expect((await rows(bob)).size).toBe(2)
     expect(await marks()).toBe(2)
+  })
+})
+
+describe('the numbers of contacts the database keeps (migration 0003)', () => {
+  /** What the pages show, against what a count of the rows says. */
+  async function expectTrueCounts(...owners: Owner[]) {
+    for (const owner of owners) {
+      const { rows: held } = await database.db.query<{ connection_id: string; n: number }>(
+        `SELECT connection_id, count(*)::int AS n FROM contacts WHERE person_id = $1
+         GROUP BY connection_id`,
+        [owner.personId],
+      )
+      const truth = new Map(held.map((row) => [row.connection_id, row.n]))
+      expect(await store().countByConnection(owner.personId)).toEqual(truth)
+      expect(await store().count(owner.personId)).toBe(held.reduce((sum, row) => sum + row.n, 0))
+    }
+  }
+
+  it('when pages are created, updated, repeated, removed, relinked, swept and rolled back, then the numbers stay true', async () => {
+    const run = randomUUID()
+    await upsert(alice, page(0, 5), run)
+    await upsert(bob, page(0, 2))
+    await expectTrueCounts(alice, bob)
+    // Updates, a duplicate within a page and unchanged records add nothing.
+    await upsert(alice, [
+      contact('people/c0', { etag: 'new' }),
+      ...page(0, 5),
+      contact('people/c5'),
+    ])
+    await expectTrueCounts(alice, bob)
+    await inTransaction(database.db, (tx) =>
+      store().remove(tx, alice.connectionId, ['people/c1', 'people/c1', 'people/none']),
+    )
+    await expectTrueCounts(alice, bob)
+    // A merge: two records become one.
+    await inTransaction(database.db, (tx) =>
+      store().relink(tx, alice.connectionId, [
+        { from: 'people/c2', to: 'people/m' },
+        { from: 'people/c3', to: 'people/m' },
+      ]),
+    )
+    await expectTrueCounts(alice, bob)
+    await expect(
+      inTransaction(database.db, async (tx) => {
+        await store().upsert(tx, { ...alice, seenBy: undefined }, page(100, 3))
+        throw new Error('the cursor update failed')
+      }),
+    ).rejects.toThrow()
+    await expectTrueCounts(alice, bob)
+    await sweep(alice, randomUUID())
+    await expectTrueCounts(alice, bob)
+    expect(await store().count(alice.personId)).toBe(0)
+  })
+
+  it('when a second connection, a deleted connection and deleted data change the book, then the numbers stay true', async () => {
+    const second = {
+      personId: alice.personId,
+      connectionId: await addConnection(database.db, alice.personId),
+    }
+    await upsert(alice, page(0, 4))
+    await upsert(second, page(0, 3))
+    await upsert(bob, page(0, 2))
+    await expectTrueCounts(alice, bob)
+    expect(await store().count(alice.personId)).toBe(7)
+    await database.db.query('DELETE FROM connections WHERE id = $1', [second.connectionId])
+    await expectTrueCounts(alice, bob)
+    expect(await store().count(alice.personId)).toBe(4)
+    await inTransaction(database.db, (tx) => store().removeAll(tx, alice.personId))
+    await expectTrueCounts(alice, bob)
+    await database.db.query('DELETE FROM people WHERE id = $1', [bob.personId])
+    expect(await store().count(bob.personId)).toBe(0)
+  })
+
+  it('when two writers insert the same new page at once (a stalled worker), then each record counts once', async () => {
+    const first = await database.db.pool.connect()
+    const second = await database.db.pool.connect()
+    try {
+      await first.query('BEGIN')
+      await second.query('BEGIN')
+      await store().upsert(first, { ...alice, seenBy: undefined }, page(0, 3))
+      // The second one's INSERT waits on the first's rows, then updates them instead.
+      const racing = store().upsert(second, { ...alice, seenBy: undefined }, page(0, 3))
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      await first.query('COMMIT')
+      await racing
+      await second.query('COMMIT')
+    } finally {
+      first.release()
+      second.release()
+    }
+    await expectTrueCounts(alice)
+    expect(await store().count(alice.personId)).toBe(3)
   })
 })

@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from './support/database.ts'
 import { memoryLogger } from './support/stack.ts'
 
 const FIRST = '0001_people-and-connections'
-const ALL = [FIRST, '0002_address-book']
+const ALL = [FIRST, '0002_address-book', '0003_contact-counts']
 
 const databases: TestDatabase[] = []
 async function emptyDatabase(): Promise<TestDatabase> {
@@ -72,6 +72,7 @@ describe('migrations', () => {
     expect(applied).toEqual(ALL)
     expect(await tables(database)).toEqual([
       'connections',
+      'contact_counts',
       'contact_marks',
       'contacts',
       'import_skips',

@@ -4,13 +4,10 @@ import { describe, expect, it } from 'vitest'
 import { fold, searchPatterns, searchText, sortKey } from '../../src/address-book/normalize.ts'
 import { type Contact, emptyContact } from '../../src/contacts/contact.ts'
 
-/** What ILIKE would say: the pattern's literal parts in order, case-insensitively. */
+/** What LIKE would say: the pattern's literal parts, byte for byte (case included). */
 function likeMatches(text: string, pattern: string): boolean {
-  const body = pattern
-    .slice(1, -1)
-    .replace(/\\([\\%_])/g, '$1')
-    .toLowerCase()
-  return text.toLowerCase().includes(body)
+  const body = pattern.slice(1, -1).replace(/\\([\\%_])/g, '$1')
+  return text.includes(body)
 }
 
 const matches = (contact: Contact, query: string, region: Parameters<typeof searchPatterns>[1]) => {

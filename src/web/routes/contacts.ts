@@ -53,11 +53,8 @@ export function createContactRoutes(deps: {
     const { q, after } = listQuery(req.query)
     // One answer per Accept: a cache in between must not hand the JSON to a browser.
     res.vary('Accept')
-    const [page, count] = await Promise.all([
-      deps.contacts.list(personId, { q, after, limit: PAGE_SIZE }),
-      deps.contacts.count(personId, q),
-    ])
     if (wantsJson(req)) {
+      const page = await deps.contacts.list(personId, { q, after, limit: PAGE_SIZE })
       res.json({
         contacts: page.contacts.map((c) => ({
           id: c.id,
@@ -68,17 +65,21 @@ export function createContactRoutes(deps: {
           organization: c.organization ?? null,
         })),
         next: page.next ?? null,
-        count,
+        count: page.count,
       })
       return
     }
     const connections = res.locals.person?.connections ?? []
-    const [total, counts, latest, panels] = await Promise.all([
-      q ? deps.contacts.count(personId) : count,
+    // The whole book's number is the sum of the sources' (kept by the database, migration
+    // 0003); a search's page carries its number of matches.
+    const [page, counts, latest, panels] = await Promise.all([
+      deps.contacts.list(personId, { q, after, limit: PAGE_SIZE }),
       deps.contacts.countByConnection(personId),
       deps.imports.latestByConnection(personId),
       Promise.all(connections.map((c) => describeConnection(c, deps))),
     ])
+    let total = 0
+    for (const n of counts.values()) total += n
     const sources = sourcesView(panels, counts, latest, LIST_PATH)
     res.render('pages/contacts', {
       title: 'Your contacts',
@@ -86,7 +87,7 @@ export function createContactRoutes(deps: {
       q,
       contacts: page.contacts,
       total,
-      matches: q ? count : undefined,
+      matches: q ? page.count : undefined,
       nextHref: page.next ? listHref({ q, after: page.next }) : undefined,
       firstHref: after ? listHref({ q }) : undefined,
       sources,
