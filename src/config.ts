@@ -313,6 +313,13 @@ const listenHost = z
       'must be an address to listen on: 127.0.0.1 (the default), ::1, 0.0.0.0 or :: for every interface, or a host name (IPv6 without brackets)',
   })
 
+/**
+ * `npm start` and `npm run worker` say this when DATABASE_URL is missing; the demo and the
+ * tests set their own. Here, not in main.ts, so that the worker does not load the web app.
+ */
+export const DATABASE_URL_REQUIRED =
+  'DATABASE_URL is required: production names its database (postgres://user:password@host:5432/contacts, or DATABASE_URL_FILE). `npm run demo` starts a local one.'
+
 /** DATABASE_URL for messages and logs: without the user's password (or any credential). */
 export function describeDatabaseUrl(url: string): string {
   const shown = withoutCredentials(url)

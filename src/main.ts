@@ -4,7 +4,7 @@
 // provider and contacts server (demo/main.ts).
 import type { Server } from 'node:http'
 import { createApp } from './app.ts'
-import { type Config, ConfigError, loadConfig, readEnv } from './config.ts'
+import { type Config, ConfigError, DATABASE_URL_REQUIRED, loadConfig, readEnv } from './config.ts'
 import type { Database } from './db/database.ts'
 import { exitOnSignals } from './exit-on-signals.ts'
 import { createLogger, type Logger } from './log.ts'
@@ -20,10 +20,6 @@ export interface RunningApp {
   db: Database
   close(): Promise<void>
 }
-
-/** `npm start` says this when DATABASE_URL is missing; the demo and the tests set their own. */
-export const DATABASE_URL_REQUIRED =
-  'DATABASE_URL is required: production names its database (postgres://user:password@host:5432/contacts, or DATABASE_URL_FILE). `npm run demo` starts a local one.'
 
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
   const runtime = await createRuntime(config, log)

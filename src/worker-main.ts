@@ -3,12 +3,11 @@
 // runs imports until SIGTERM. Any number of these, and of web processes, share one Redis and
 // one PostgreSQL. SIGTERM stops taking jobs, lets each running import commit its current
 // page and hand its job back (imports/import-worker.ts), then closes the runtime.
-import { type Config, ConfigError, loadConfig, readEnv } from './config.ts'
+import { type Config, ConfigError, DATABASE_URL_REQUIRED, loadConfig, readEnv } from './config.ts'
 import { exitOnSignals } from './exit-on-signals.ts'
 import type { BackoffSettings } from './imports/backoff.ts'
 import type { WorkerTiming } from './imports/import-worker.ts'
 import { createLogger, type Logger } from './log.ts'
-import { DATABASE_URL_REQUIRED } from './main.ts'
 import { createRuntime } from './runtime.ts'
 
 export interface RunningWorker {
