@@ -73,9 +73,16 @@ async function createDatabase(serverUrl: string) {
   }
 }
 
-/** A worker process, as `npm run worker` starts it; its peak RSS is read from /proc. */
-function startWorkerProcess(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [join(ROOT_DIR, 'src', 'worker-main.ts')], {
+/**
+ * A worker process exactly as `npm run worker` starts it: the Node flags and the entry of
+ * package.json's script (the heap bounds the worker runs with are part of what is measured).
+ * Its peak RSS is read from /proc.
+ */
+async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const pkg = JSON.parse(await readFile(join(ROOT_DIR, 'package.json'), 'utf8'))
+  const [node, ...args] = String(pkg.scripts.worker).split(/\s+/)
+  if (node !== 'node') throw new Error(`npm run worker does not start node: ${pkg.scripts.worker}`)
+  return spawn(process.execPath, args, {
     cwd: ROOT_DIR,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -237,7 +244,7 @@ async function main() {
     const { connection_id: connectionId, person_id: personId } = rows[0]
 
     // 1. With the provider's latency: the import against fetching alone.
-    worker = startWorkerProcess(env)
+    worker = await startWorkerProcess(env)
     const withLatency = await waitForRun(db, firstRun)
     const { rows: size } = await db.query(
       `SELECT pg_total_relation_size('contacts')::float / greatest(count(*), 1) AS bytes,
