@@ -134,7 +134,7 @@ export function createRunImport(deps: RunImportDeps) {
     progress: Progress,
     connection: Connection,
     provider: { source: ContactSource; contactsUrl: URL },
-    groups: ReadonlyMap<string, string>,
+    groups: Promise<ReadonlyMap<string, string>>,
     syncToken: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<{ outcome: 'done' | 'stopped'; syncToken: string | undefined }> {
@@ -156,7 +156,7 @@ export function createRunImport(deps: RunImportDeps) {
     const outcome = await writeAhead(
       pages,
       async (page) => {
-        await writePage(progress, connection, page, groups, from)
+        await writePage(progress, connection, page, await groups, from)
         newToken = page.syncToken ?? newToken
       },
       signal,
@@ -265,7 +265,9 @@ export function createRunImport(deps: RunImportDeps) {
         total: record.total,
       }
       await publish(progress)
-      const groups = await backoff.retry(
+      // Read while the first page is being fetched, not before: the names are only needed
+      // to write that page (whose write waits for them, and fails the run if they failed).
+      const groups = backoff.retry(
         () =>
           withAccessToken(
             {
@@ -276,7 +278,7 @@ export function createRunImport(deps: RunImportDeps) {
           ),
         signal,
       )
-      if (signal?.aborted) return 'stopped'
+      groups.catch(() => {})
       for (;;) {
         try {
           const read = await readAndWrite(

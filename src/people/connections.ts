@@ -38,6 +38,16 @@ export function grantOf(connection: Connection): GrantRef {
   }
 }
 
+/**
+ * last_used_at is kept to the minute: an import asks for a token before every page, and an
+ * UPDATE of the connection each time put a database round trip (and a dead row version)
+ * between a page's token and its request, which then waited behind the previous page's
+ * preparation. A refresh is always recorded at once.
+ */
+const MARK_USED_EVERY_MS = 60_000
+/** Beyond this many connections remembered, the memory of marks starts again. */
+const MARKS_KEPT = 10_000
+
 /** Failures after which the grant is useless: the person has to connect again. */
 const ENDED = new Set<string>([ErrorCode.GRANT_REVOKED, ErrorCode.IDENTITY_MISMATCH])
 
@@ -49,6 +59,16 @@ export function createConnections(deps: {
   log: Logger
 }): Connections {
   const { people, accessTokens, revoker, log } = deps
+  const marked = new Map<string, { at: number; refreshedAt: number | undefined }>()
+
+  async function markUsed(connectionId: string, refreshedAt: number | undefined) {
+    const last = marked.get(connectionId)
+    const now = Date.now()
+    if (last && now - last.at < MARK_USED_EVERY_MS && last.refreshedAt === refreshedAt) return
+    await people.markUsed(connectionId, refreshedAt ? new Date(refreshedAt * 1000) : undefined)
+    if (marked.size >= MARKS_KEPT) marked.clear()
+    marked.set(connectionId, { at: now, refreshedAt })
+  }
 
   /** The provider vouched for someone else: nobody stays signed in as this person. */
   async function signOutEverywhere(connection: Connection) {
@@ -71,8 +91,7 @@ export function createConnections(deps: {
     async accessToken(connection, options = {}) {
       try {
         const record = await accessTokens.get(grantOf(connection), options)
-        const refreshedAt = record.refreshedAt ? new Date(record.refreshedAt * 1000) : undefined
-        await people.markUsed(connection.id, refreshedAt)
+        await markUsed(connection.id, record.refreshedAt)
         return record.accessToken
       } catch (err) {
         // Seen by the callers of the refresh that got the answer, in the worker or the web
