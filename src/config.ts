@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max'
 import { z } from 'zod'
+import { presetFor } from './config/provider-presets.ts'
 import { withoutCredentials } from './log.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -20,7 +21,8 @@ export interface ProviderConfig {
   clientId: string
   clientSecret: string
   scopes: string[]
-  contactsApi: 'people'
+  /** `people`: Google People API v1; `graph`: Microsoft Graph v1.0 contacts. */
+  contactsApi: 'people' | 'graph'
   /** Base URL of the contacts API. Tokens are only ever sent here (RFC 9700 §4.9.1). */
   contactsUrl: URL
   /** RFC 8707 resource indicator, sent on every authorization and token request. */
@@ -29,7 +31,28 @@ export interface ProviderConfig {
   authParams: Array<[string, string]>
   /** Exactly `${APP_URL}/auth/callback/<id>`: what the operator registers at the provider. */
   redirectUri: URL
+  /**
+   * The scopes the contacts API needs: the configured ones other than the sign-in scopes
+   * (SIGN_IN_SCOPES). A sign-in whose token response grants fewer is refused.
+   */
+  contactsScopes: string[]
+  /**
+   * PKCE S256 is documented by the provider though its discovery document does not list it
+   * (Microsoft Entra): flows start with PKCE all the same instead of being refused.
+   */
+  pkceDocumented: boolean
 }
+
+/**
+ * Scopes that identify the person or keep the grant alive, never the contacts permission
+ * (README "Decisions": how the contacts scope is known).
+ */
+export const SIGN_IN_SCOPES: ReadonlySet<string> = new Set([
+  'openid',
+  'email',
+  'profile',
+  'offline_access',
+])
 
 export interface Config {
   appUrl: URL
@@ -378,7 +401,10 @@ function providerSchema(envName: string) {
         message: 'must include "openid" (the ID token identifies the person and carries the nonce)',
       }),
     [`${envName}_CONTACTS_API`]: z
-      .enum(['people'], { error: 'must be "people" (the Google People API v1 shape)' })
+      .enum(['people', 'graph'], {
+        error:
+          'must be "people" (the Google People API v1 shape) or "graph" (Microsoft Graph v1.0)',
+      })
       .default('people'),
     [`${envName}_CONTACTS_URL`]: absoluteUrl(),
     [`${envName}_RESOURCE`]: z
@@ -398,6 +424,51 @@ function providerSchema(envName: string) {
         message: `may not set ${[...PROTECTED_AUTH_PARAMS].join(', ')} (the app sets those itself)`,
       }),
   }
+}
+
+/**
+ * Entra's tenant segment (`<ID>_TENANT`, Microsoft identity platform docs): `common` (work,
+ * school and personal accounts), `organizations` (work and school), `consumers` (personal),
+ * or one directory, by its id (a GUID) or one of its domain names.
+ */
+const TENANT_ALIASES = ['common', 'organizations', 'consumers']
+const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/
+
+const tenant = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .default(fallback)
+    .refine((v) => TENANT_ALIASES.includes(v) || TENANT_ID.test(v) || DOMAIN_NAME.test(v), {
+      message:
+        'must be common, organizations, consumers, a directory (tenant) id such as 8eaef023-2b34-4da1-9baa-8bc8c9d6a490, or a domain name such as contoso.onmicrosoft.com',
+    })
+
+/**
+ * The environment with the preset of each listed provider the app knows by name (google,
+ * microsoft) filled in under what is set: those need only a client id and secret, and every
+ * value stays overridable with the generic variable. Other ids get nothing.
+ */
+function withPresets(env: Env, ids: string[], problems: string[]): Env {
+  const filled: Record<string, string> = {}
+  for (const id of ids) {
+    const preset = presetFor(id)
+    if (!preset) continue
+    const name = providerEnvName(id)
+    let tenantSegment = preset.tenant
+    if (preset.tenant !== undefined) {
+      const parsed = tenant(preset.tenant).safeParse(env[`${name}_TENANT`])
+      if (parsed.success) tenantSegment = parsed.data
+      else problems.push(`${name}_TENANT: ${parsed.error.issues[0]?.message ?? 'is invalid'}`)
+    }
+    for (const [key, value] of Object.entries(preset.defaults)) {
+      filled[`${name}_${key}`] =
+        tenantSegment === undefined ? value : value.replace('{tenant}', tenantSegment)
+    }
+  }
+  return { ...filled, ...env }
 }
 
 const baseSchema = {
@@ -559,7 +630,7 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
   const providerIds = baseSchema.PROVIDERS.safeParse(input.PROVIDERS)
   const ids = providerIds.success ? providerIds.data : []
   const secretNames = [...SECRET_NAMES, ...ids.map((id) => `${providerEnvName(id)}_CLIENT_SECRET`)]
-  const env = resolveSecretFiles(input, secretNames, problems)
+  const env = resolveSecretFiles(withPresets(input, ids, problems), secretNames, problems)
 
   // Each variable is parsed on its own, so one bad value never hides another problem, and
   // the checks that combine variables still run on every value that did parse.
@@ -622,6 +693,13 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
     )
   }
   for (const id of ids) {
+    // Without a scope of its own, nothing could tell that the contacts permission was granted.
+    const scopes = values[`${providerEnvName(id)}_SCOPES`] as string[] | undefined
+    if (scopes && scopes.every((scope) => SIGN_IN_SCOPES.has(scope))) {
+      problems.push(
+        `${providerEnvName(id)}_SCOPES: must include the contacts API's scope, not only ${[...SIGN_IN_SCOPES].join(', ')}`,
+      )
+    }
     for (const key of [`${providerEnvName(id)}_ISSUER`, `${providerEnvName(id)}_CONTACTS_URL`]) {
       const url = values[key] as URL | undefined
       if (url?.protocol === 'http:' && appUrl && !localHttp) {
@@ -643,11 +721,13 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
       clientId: values[`${name}_CLIENT_ID`] as string,
       clientSecret: values[`${name}_CLIENT_SECRET`] as string,
       scopes: values[`${name}_SCOPES`] as string[],
-      contactsApi: values[`${name}_CONTACTS_API`] as 'people',
+      contactsApi: values[`${name}_CONTACTS_API`] as 'people' | 'graph',
       contactsUrl: values[`${name}_CONTACTS_URL`] as URL,
       resource: values[`${name}_RESOURCE`] as string | undefined,
       authParams: values[`${name}_AUTH_PARAMS`] as Array<[string, string]>,
       redirectUri: new URL(`/auth/callback/${id}`, appUrl.origin),
+      contactsScopes: (values[`${name}_SCOPES`] as string[]).filter((s) => !SIGN_IN_SCOPES.has(s)),
+      pkceDocumented: presetFor(id)?.pkceDocumented ?? false,
     }
   })
 

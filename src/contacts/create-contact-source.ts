@@ -32,6 +32,12 @@ export function createContactSource(
         fetchResource: deps.fetchResource,
         defaultRegion: deps.defaultRegion,
       })
+    case 'graph':
+      // TODO(graph): the Microsoft Graph adapter (issue 9, branch graph) takes this case;
+      // until it is merged, a provider configured for Graph stops the start-up here.
+      throw new TypeError(
+        `${settings.id}: the Microsoft Graph contacts adapter is not in this build (${settings.id.toUpperCase()}_CONTACTS_API=graph)`,
+      )
     default: {
       // A new X_CONTACTS_API value does not compile until it has a case here.
       const unhandled: never = api

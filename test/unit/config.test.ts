@@ -538,7 +538,7 @@ describe('provider settings', () => {
   })
 
   it('when the contacts API shape is unknown, then it is refused', () => {
-    const err = configErrorOf(validEnv({ DEMO_CONTACTS_API: 'graph' }))
+    const err = configErrorOf(validEnv({ DEMO_CONTACTS_API: 'carddav' }))
     expect(named(err)).toEqual(['DEMO_CONTACTS_API'])
   })
 
@@ -831,5 +831,232 @@ describe('the import worker', () => {
       'WORKER_CONCURRENCY: must be a whole number from 1 to 64',
       'SYNC_EVERY_HOURS: must be "off" or a whole number of hours from 1 to 8760',
     ])
+  })
+})
+
+describe('provider presets (google, microsoft)', () => {
+  /** An https deployment whose only providers are the listed ones, with nothing else set. */
+  function presetEnv(overrides: Env): Env {
+    return {
+      APP_URL: 'https://contacts.example.com',
+      TRUST_PROXY: '1',
+      SESSION_SECRET,
+      TOKEN_ENCRYPTION_KEY: KEY_A.toString('base64'),
+      ...overrides,
+    }
+  }
+  const only = (config: ReturnType<typeof loadConfig>) => {
+    expect(config.providers).toHaveLength(1)
+    return config.providers[0]
+  }
+
+  it("when PROVIDERS=google has only its client id and secret, then issuer, scopes, parameters, API and label are Google's", () => {
+    const google = only(
+      loadConfig(
+        presetEnv({
+          PROVIDERS: 'google',
+          GOOGLE_CLIENT_ID: 'g-client.apps.googleusercontent.com',
+          GOOGLE_CLIENT_SECRET: 'GOCSPX-secret',
+        }),
+      ),
+    )
+    expect(google).toEqual({
+      id: 'google',
+      label: 'Google',
+      issuer: new URL('https://accounts.google.com'),
+      clientId: 'g-client.apps.googleusercontent.com',
+      clientSecret: 'GOCSPX-secret',
+      scopes: ['openid', 'email', 'profile', 'https://www.googleapis.com/auth/contacts.readonly'],
+      contactsScopes: ['https://www.googleapis.com/auth/contacts.readonly'],
+      contactsApi: 'people',
+      contactsUrl: new URL('https://people.googleapis.com'),
+      resource: undefined,
+      authParams: [
+        ['access_type', 'offline'],
+        ['prompt', 'consent'],
+        ['include_granted_scopes', 'true'],
+      ],
+      redirectUri: new URL('https://contacts.example.com/auth/callback/google'),
+      pkceDocumented: false,
+    })
+  })
+
+  it('when PROVIDERS=microsoft has only its client id and secret, then it signs in through the common tenant and reads Graph', () => {
+    const microsoft = only(
+      loadConfig(
+        presetEnv({
+          PROVIDERS: 'microsoft',
+          MICROSOFT_CLIENT_ID: '00000000-1111-2222-3333-444444444444',
+          MICROSOFT_CLIENT_SECRET: 'Abc8Q~secret',
+        }),
+      ),
+    )
+    expect(microsoft).toEqual({
+      id: 'microsoft',
+      label: 'Microsoft',
+      issuer: new URL('https://login.microsoftonline.com/common/v2.0'),
+      clientId: '00000000-1111-2222-3333-444444444444',
+      clientSecret: 'Abc8Q~secret',
+      scopes: ['openid', 'email', 'profile', 'offline_access', 'Contacts.Read'],
+      contactsScopes: ['Contacts.Read'],
+      contactsApi: 'graph',
+      contactsUrl: new URL('https://graph.microsoft.com'),
+      resource: undefined,
+      authParams: [],
+      redirectUri: new URL('https://contacts.example.com/auth/callback/microsoft'),
+      // Entra documents PKCE but its discovery document does not list it.
+      pkceDocumented: true,
+    })
+  })
+
+  it("when MICROSOFT_TENANT names an audience, a directory id or a domain, then the issuer is that tenant's", () => {
+    const cases = [
+      ['organizations', 'organizations'],
+      ['consumers', 'consumers'],
+      ['8EAEF023-2B34-4DA1-9BAA-8BC8C9D6A490', '8eaef023-2b34-4da1-9baa-8bc8c9d6a490'],
+      ['contoso.onmicrosoft.com', 'contoso.onmicrosoft.com'],
+      [' Contoso.com ', 'contoso.com'],
+    ]
+    for (const [tenant, segment] of cases) {
+      const microsoft = only(
+        loadConfig(
+          presetEnv({
+            PROVIDERS: 'microsoft',
+            MICROSOFT_CLIENT_ID: 'm-client',
+            MICROSOFT_CLIENT_SECRET: 'm-secret',
+            MICROSOFT_TENANT: tenant,
+          }),
+        ),
+      )
+      expect(microsoft?.issuer.href).toBe(`https://login.microsoftonline.com/${segment}/v2.0`)
+    }
+  })
+
+  it('when MICROSOFT_TENANT is not a tenant, then it is the one problem reported, saying what a tenant looks like', () => {
+    for (const tenant of [
+      'contoso',
+      '{tenantid}',
+      'common/../../evil.example',
+      'evil.example/x',
+      'evil.example?x=1',
+      '8eaef023-2b34-4da1-9baa',
+      'two words.com',
+    ]) {
+      const err = configErrorOf(
+        presetEnv({
+          PROVIDERS: 'microsoft',
+          MICROSOFT_CLIENT_ID: 'm-client',
+          MICROSOFT_CLIENT_SECRET: 'm-secret',
+          MICROSOFT_TENANT: tenant,
+        }),
+      )
+      expect(named(err), tenant).toEqual(['MICROSOFT_TENANT'])
+      expect(err.problems[0]).toContain('common, organizations, consumers')
+    }
+  })
+
+  it('when a generic variable is set for a preset provider, then it wins over the preset value', () => {
+    const [google, microsoft] = loadConfig(
+      presetEnv({
+        PROVIDERS: 'google,microsoft',
+        GOOGLE_CLIENT_ID: 'g-client',
+        GOOGLE_CLIENT_SECRET: 'g-secret',
+        GOOGLE_ISSUER: 'https://accounts.example.com',
+        GOOGLE_SCOPES: 'openid email https://www.googleapis.com/auth/contacts',
+        GOOGLE_AUTH_PARAMS: 'access_type=offline&hd=example.com',
+        GOOGLE_CONTACTS_URL: 'https://people.example.com',
+        GOOGLE_LABEL: 'Example Workspace',
+        GOOGLE_RESOURCE: 'https://people.example.com/',
+        MICROSOFT_CLIENT_ID: 'm-client',
+        MICROSOFT_CLIENT_SECRET: 'm-secret',
+        MICROSOFT_TENANT: 'organizations',
+        MICROSOFT_ISSUER: 'https://login.microsoftonline.com/contoso.com/v2.0',
+        MICROSOFT_CONTACTS_API: 'people',
+        MICROSOFT_CONTACTS_URL: 'https://contacts.example.com',
+      }),
+    ).providers
+    expect(google).toMatchObject({
+      issuer: new URL('https://accounts.example.com'),
+      scopes: ['openid', 'email', 'https://www.googleapis.com/auth/contacts'],
+      contactsScopes: ['https://www.googleapis.com/auth/contacts'],
+      authParams: [
+        ['access_type', 'offline'],
+        ['hd', 'example.com'],
+      ],
+      contactsUrl: new URL('https://people.example.com'),
+      label: 'Example Workspace',
+      resource: 'https://people.example.com/',
+    })
+    expect(microsoft).toMatchObject({
+      issuer: new URL('https://login.microsoftonline.com/contoso.com/v2.0'),
+      contactsApi: 'people',
+      contactsUrl: new URL('https://contacts.example.com'),
+      label: 'Microsoft',
+    })
+  })
+
+  it('when a preset value is overridden with a bad one, then the generic variable is named as for any provider', () => {
+    const err = configErrorOf(
+      presetEnv({
+        PROVIDERS: 'google',
+        GOOGLE_CLIENT_ID: 'g-client',
+        GOOGLE_CLIENT_SECRET: 'g-secret',
+        GOOGLE_SCOPES: 'email profile',
+        GOOGLE_AUTH_PARAMS: 'redirect_uri=https://evil.example',
+        GOOGLE_ISSUER: 'http://accounts.google.com',
+      }),
+    )
+    expect(named(err).sort()).toEqual(['GOOGLE_AUTH_PARAMS', 'GOOGLE_ISSUER', 'GOOGLE_SCOPES'])
+  })
+
+  it('when a preset provider lacks its client id or secret, then exactly those are named; a secret may come from a file', () => {
+    const err = configErrorOf(presetEnv({ PROVIDERS: 'google,microsoft' }))
+    expect(named(err).sort()).toEqual([
+      'GOOGLE_CLIENT_ID',
+      'GOOGLE_CLIENT_SECRET',
+      'MICROSOFT_CLIENT_ID',
+      'MICROSOFT_CLIENT_SECRET',
+    ])
+
+    const file = join(tempDir(), 'microsoft-secret')
+    writeFileSync(file, 'from-a-file\n')
+    const microsoft = only(
+      loadConfig(
+        presetEnv({
+          PROVIDERS: 'microsoft',
+          MICROSOFT_CLIENT_ID: 'm-client',
+          MICROSOFT_CLIENT_SECRET_FILE: file,
+        }),
+      ),
+    )
+    expect(microsoft?.clientSecret).toBe('from-a-file')
+  })
+
+  it('when another id is listed, then no preset applies to it, whatever its name or variables', () => {
+    for (const id of ['work', 'google2', 'constructor', 'tostring']) {
+      const name = id.toUpperCase()
+      const err = configErrorOf(
+        presetEnv({
+          PROVIDERS: id,
+          [`${name}_CLIENT_ID`]: 'c',
+          [`${name}_CLIENT_SECRET`]: 's',
+          [`${name}_TENANT`]: 'not a tenant',
+        }),
+      )
+      expect(named(err).sort(), id).toEqual([
+        `${name}_CONTACTS_URL`,
+        `${name}_ISSUER`,
+        `${name}_SCOPES`,
+      ])
+    }
+    const demo = only(loadConfig(validEnv()))
+    expect(demo?.pkceDocumented).toBe(false)
+    expect(demo?.contactsScopes).toEqual(['contacts.read'])
+  })
+
+  it('when the scopes are only sign-in scopes, then they are refused: no grant could prove the contacts permission', () => {
+    const err = configErrorOf(validEnv({ DEMO_SCOPES: 'openid email profile offline_access' }))
+    expect(named(err)).toEqual(['DEMO_SCOPES'])
+    expect(err.problems[0]).toContain("contacts API's scope")
   })
 })
