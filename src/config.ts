@@ -695,7 +695,7 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
   for (const id of ids) {
     // Without a scope of its own, nothing could tell that the contacts permission was granted.
     const scopes = values[`${providerEnvName(id)}_SCOPES`] as string[] | undefined
-    if (scopes && scopes.every((scope) => SIGN_IN_SCOPES.has(scope))) {
+    if (scopes?.every((scope) => SIGN_IN_SCOPES.has(scope))) {
       problems.push(
         `${providerEnvName(id)}_SCOPES: must include the contacts API's scope, not only ${[...SIGN_IN_SCOPES].join(', ')}`,
       )
