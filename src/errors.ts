@@ -8,6 +8,8 @@ export const ErrorCode = Object.freeze({
   LOGIN_DECLINED: 'LOGIN_DECLINED',
   /** The provider answered the authorization request with another error code. */
   LOGIN_FAILED: 'LOGIN_FAILED',
+  /** Signed in, but the token response lacks the contacts scope (the person unticked it). */
+  SCOPE_NOT_GRANTED: 'SCOPE_NOT_GRANTED',
   /** The callback came without a single `state` value. */
   LOGIN_STATE_MISSING: 'LOGIN_STATE_MISSING',
   /** No pending sign-in under that `state`: unknown, expired or already used. */

@@ -5,7 +5,9 @@ import * as client from 'openid-client'
 import type { ProviderConfig } from '../config.ts'
 import { AppError, ErrorCode } from '../errors.ts'
 import type { Logger } from '../log.ts'
+import { missingContactsScopes } from './granted-scopes.ts'
 import { type OidcPhase, translateOidcError } from './oidc-errors.ts'
+import { isTenantTemplate, tenantIssuerProblem } from './tenant-issuer.ts'
 
 /** Tokens as a grant or a refresh returned them. */
 export interface IssuedTokens {
@@ -106,7 +108,8 @@ export function createProviderClient(
     config.timeout = options.timeoutSeconds
     const metadata = config.serverMetadata()
     // RFC 9700 §4.7.1 / §4.8.2: never run a flow with a provider that may ignore PKCE.
-    if (!metadata.supportsPKCE('S256')) {
+    // Entra documents S256 without advertising it: its preset says so (pkceDocumented).
+    if (!metadata.supportsPKCE('S256') && !settings.pkceDocumented) {
       throw new client.ClientError('the provider does not advertise PKCE S256')
     }
     const methods = metadata.token_endpoint_auth_methods_supported
@@ -116,6 +119,24 @@ export function createProviderClient(
       )
     }
     return config
+  }
+
+  /** Best effort: revokes tokens nobody will use, where the provider can revoke at all. */
+  async function discard(issued: IssuedTokens): Promise<void> {
+    try {
+      const config = await configuration()
+      if (!config.serverMetadata().revocation_endpoint) return
+      if (issued.refreshToken) {
+        await client.tokenRevocation(config, issued.refreshToken, {
+          token_type_hint: 'refresh_token',
+        })
+      }
+      await client
+        .tokenRevocation(config, issued.accessToken, { token_type_hint: 'access_token' })
+        .catch(() => {})
+    } catch (err) {
+      options.log.warn({ err, provider: settings.id }, 'unused tokens could not be revoked')
+    }
   }
 
   async function configuration(): Promise<client.Configuration> {
@@ -131,8 +152,15 @@ export function createProviderClient(
   }
 
   function toIssued(
+    config: client.Configuration,
     tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
   ): IssuedTokens {
+    const claims = tokens.claims()
+    // Entra's `common` / `organizations`: the issuer is that of the directory the token
+    // names (tenant-issuer.ts), checked on top of openid-client's own check.
+    const { issuer } = config.serverMetadata()
+    const problem = claims && isTenantTemplate(issuer) && tenantIssuerProblem(issuer, claims)
+    if (problem) throw new client.ClientError(problem)
     const lifetime = tokens.expiresIn() ?? DEFAULT_LIFETIME_SECONDS
     return {
       accessToken: tokens.access_token,
@@ -141,7 +169,7 @@ export function createProviderClient(
       expiresAt: Math.floor(Date.now() / 1000) + lifetime,
       refreshExpiresAt: refreshEndOf(tokens),
       scope: tokens.scope?.split(' ').filter(Boolean),
-      claims: tokens.claims(),
+      claims,
     }
   }
 
@@ -170,6 +198,7 @@ export function createProviderClient(
 
     async exchangeCode(callbackQuery, checks) {
       const config = await configuration()
+      let exchanged: IssuedTokens & { claims: client.IDToken; scope: string[] }
       // redirect_uri in the token request is derived from this URL, so it is built from
       // configuration, never from Host or X-Forwarded-* headers (RFC 6749 §4.1.3).
       const currentUrl = new URL(settings.redirectUri)
@@ -186,20 +215,38 @@ export function createProviderClient(
           },
           extraTokenParams,
         )
-        const issued = toIssued(tokens)
+        const issued = toIssued(config, tokens)
         if (!issued.claims) throw new client.ClientError('the token response has no ID token')
         // No scope in the response: what was asked for was granted (RFC 6749 §5.1).
-        return { ...issued, claims: issued.claims, scope: issued.scope ?? settings.scopes }
+        exchanged = { ...issued, claims: issued.claims, scope: issued.scope ?? settings.scopes }
       } catch (err) {
         throw fail(err, 'callback', checks.returnTo)
       }
+      const missing = missingContactsScopes(settings, exchanged.scope)
+      if (missing.length > 0) {
+        // Signed in, but no permission to read the contacts: nothing can use these tokens.
+        await discard(exchanged)
+        options.log.info(
+          { provider: settings.id, missing },
+          'sign-in refused: the contacts scope was not granted',
+        )
+        throw new AppError(
+          ErrorCode.SCOPE_NOT_GRANTED,
+          `You signed in with ${settings.label}, but did not allow access to your contacts, so the app cannot import them. Connect again and, when ${settings.label} asks, allow the app to see your contacts.`,
+          { status: 403, provider: settings.id, returnTo: checks.returnTo },
+        )
+      }
+      return exchanged
     },
 
     async refresh(refreshToken, expectedSubject) {
       const config = await configuration()
       let issued: IssuedTokens
       try {
-        issued = toIssued(await client.refreshTokenGrant(config, refreshToken, extraTokenParams))
+        issued = toIssued(
+          config,
+          await client.refreshTokenGrant(config, refreshToken, extraTokenParams),
+        )
       } catch (err) {
         throw fail(err, 'refresh')
       }

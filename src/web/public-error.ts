@@ -20,11 +20,19 @@ export interface PublicError {
   action: ErrorAction | undefined
 }
 
-type Remedy = 'sign-in-again' | 'retry-sign-in' | 'reconnect' | 'choose' | 'sign-in' | 'home'
+type Remedy =
+  | 'sign-in-again'
+  | 'retry-sign-in'
+  | 'grant-contacts'
+  | 'reconnect'
+  | 'choose'
+  | 'sign-in'
+  | 'home'
 
 const PAGES: Record<ErrorCode, { title: string; remedy?: Remedy }> = {
   LOGIN_DECLINED: { title: 'You declined access — try again', remedy: 'retry-sign-in' },
   LOGIN_FAILED: { title: 'Sign-in did not complete', remedy: 'retry-sign-in' },
+  SCOPE_NOT_GRANTED: { title: 'Contacts permission not granted', remedy: 'grant-contacts' },
   LOGIN_STATE_MISSING: { title: 'Sign-in could not be completed', remedy: 'sign-in-again' },
   LOGIN_STATE_UNKNOWN: { title: 'Sign-in could not be completed', remedy: 'sign-in-again' },
   LOGIN_STATE_MISMATCH: { title: 'Sign-in could not be completed', remedy: 'sign-in-again' },
@@ -63,6 +71,12 @@ function actionFor(err: AppError, remedy: Remedy | undefined): ErrorAction | und
   switch (remedy ?? during) {
     case 'retry-sign-in':
       return { label: 'Try signing in again', href: loginHref(err.provider, err.returnTo) }
+    case 'grant-contacts':
+      // A new authorization asks for every configured scope again.
+      return {
+        label: 'Connect again and allow contacts',
+        href: loginHref(err.provider, err.returnTo),
+      }
     case 'sign-in-again':
       return { label: 'Sign in again', href: loginHref(err.provider) }
     case 'reconnect':
