@@ -138,10 +138,15 @@ function retryHref(req: Request): string {
 
 /**
  * A "sign in again" or "reconnect" button on a page the person was reading brings them
- * back to that page afterwards (the value is checked again by /login).
+ * back to that page afterwards (the value is checked again by /login). Not to a sign-in's
+ * failure page: it is shown once, and its button already names where the sign-in was going.
  */
 function comeBackHere(action: ErrorAction, req: Request): ErrorAction {
-  const back = req.method === 'GET' && !req.path.startsWith('/auth/') && req.path !== '/login'
+  const back =
+    req.method === 'GET' &&
+    !req.path.startsWith('/auth/') &&
+    req.path !== '/login' &&
+    req.path !== '/sign-in/failed'
   if (!back || !action.href.startsWith('/login?') || action.href.includes('returnTo='))
     return action
   return { ...action, href: `${action.href}&returnTo=${encodeURIComponent(req.originalUrl)}` }

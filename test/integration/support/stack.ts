@@ -90,6 +90,13 @@ export interface StackOptions {
   workerTiming?: WorkerTiming
   /** How the demo contacts server behaves (page latency, sync token lifetime). */
   contacts?: DemoServersOptions['contacts']
+  /**
+   * Provider origins the apps reach at a local address instead, e.g. Entra's real origin
+   * at the Entra-like fake: openid-client 6 applies Entra's tenant-templated issuer only to
+   * https://login.microsoftonline.com, so the fake answers for it, and nothing leaves the
+   * machine.
+   */
+  origins?: Record<string, string>
 }
 
 /** Retries fast enough for tests, still jittered and bounded. */
@@ -195,7 +202,10 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       body: typeof init.body === 'string' ? init.body : init.body ? String(init.body) : '',
     }
     stack.providerTraffic.push(request)
-    const real = () => fetch(url, init as RequestInit)
+    const target = new URL(url)
+    const local = options.origins?.[target.origin]
+    const real = () =>
+      fetch(local ? new URL(target.pathname + target.search, local) : url, init as RequestInit)
     return stack.tamper ? stack.tamper(request, real) : real()
   }
 
