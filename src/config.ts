@@ -20,7 +20,8 @@ export interface ProviderConfig {
   clientId: string
   clientSecret: string
   scopes: string[]
-  contactsApi: 'people'
+  /** `people`: Google People API v1; `graph`: Microsoft Graph v1.0 contacts. */
+  contactsApi: 'people' | 'graph'
   /** Base URL of the contacts API. Tokens are only ever sent here (RFC 9700 §4.9.1). */
   contactsUrl: URL
   /** RFC 8707 resource indicator, sent on every authorization and token request. */
@@ -378,7 +379,10 @@ function providerSchema(envName: string) {
         message: 'must include "openid" (the ID token identifies the person and carries the nonce)',
       }),
     [`${envName}_CONTACTS_API`]: z
-      .enum(['people'], { error: 'must be "people" (the Google People API v1 shape)' })
+      .enum(['people', 'graph'], {
+        error:
+          'must be "people" (the Google People API v1 shape) or "graph" (Microsoft Graph v1.0)',
+      })
       .default('people'),
     [`${envName}_CONTACTS_URL`]: absoluteUrl(),
     [`${envName}_RESOURCE`]: z
@@ -643,7 +647,7 @@ export function loadConfig(rawEnv: Env = readEnv()): Config {
       clientId: values[`${name}_CLIENT_ID`] as string,
       clientSecret: values[`${name}_CLIENT_SECRET`] as string,
       scopes: values[`${name}_SCOPES`] as string[],
-      contactsApi: values[`${name}_CONTACTS_API`] as 'people',
+      contactsApi: values[`${name}_CONTACTS_API`] as 'people' | 'graph',
       contactsUrl: values[`${name}_CONTACTS_URL`] as URL,
       resource: values[`${name}_RESOURCE`] as string | undefined,
       authParams: values[`${name}_AUTH_PARAMS`] as Array<[string, string]>,
