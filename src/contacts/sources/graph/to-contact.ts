@@ -155,7 +155,7 @@ export function toContact(item: Item, options: GraphMappingOptions = {}): Contac
     },
     nicknames: nickname ? [nickname] : [],
     emails: list(item.emailAddresses).flatMap((e, n) => {
-      const address = str(e.address)?.trim()
+      const address = str(e.address)
       return address
         ? [{ address, displayName: str(e.name), type: undefined, primary: n === 0 }]
         : []
