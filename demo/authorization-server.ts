@@ -12,7 +12,7 @@ import { createMemoryAdapter, DEFAULT_MODEL_LIMIT } from './memory-adapter.ts'
 import { providerErrorHandler } from './provider-error-handler.ts'
 import { errorPage, logoutPage, signedOutPage } from './provider-pages.ts'
 import { RequestLog } from './request-log.ts'
-import { findDemoUser } from './users.ts'
+import { type DemoUser, findDemoUser } from './users.ts'
 
 export interface DemoClient {
   clientId: string
@@ -37,6 +37,12 @@ export interface AuthorizationServerOptions {
   publicDir: string
   /** Signing keys; a fresh RSA key is generated when omitted. */
   jwks?: { keys: JWK[] }
+  /** Who may sign in; the demo users by default. */
+  users?: readonly DemoUser[]
+  /** How the login page names this provider; default "Demo Provider". */
+  providerName?: string
+  /** Serve RFC 7009 revocation (default on). Off, it is like Microsoft: no endpoint at all. */
+  revocation?: boolean
 }
 
 /** One request to a protocol endpoint, as the server saw it (for tests and the bench). */
@@ -141,7 +147,7 @@ export async function createAuthorizationServer(
     },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
+      revocation: { enabled: options.revocation ?? true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {
@@ -175,7 +181,7 @@ export async function createAuthorizationServer(
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: async (_ctx, sub) => {
-      const user = findDemoUser(sub)
+      const user = findDemoUser(sub, options.users)
       if (!user) return undefined
       return {
         accountId: user.id,
@@ -243,6 +249,8 @@ export async function createAuthorizationServer(
   server.app.use(
     createInteractionRoutes({
       provider,
+      users: options.users,
+      providerName: options.providerName,
       onGrant: (accountId, grantId) => {
         const grants = grantsByAccount.get(accountId) ?? new Set()
         grants.add(grantId)

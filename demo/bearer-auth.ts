@@ -18,10 +18,28 @@ export interface BearerAuthOptions {
   issuer: string
   audience: string
   keys: JWTVerifyGetKey
-  requiredScope: string
+  /** The scope the token must carry; with a list, any one of them (Graph: Contacts.Read or ReadWrite). */
+  requiredScope: string | readonly string[]
   clockToleranceSeconds: number
   realm?: string
+  /** The body of each refusal, in the API's own error shape; Google's by default. */
+  refusals?: BearerRefusals
 }
+
+export type BearerRefusal = 'missing' | 'malformed' | 'invalid' | 'scope' | 'unavailable'
+/** Sends the refusal's status and body; the WWW-Authenticate challenge is already set. */
+export type BearerRefusals = (res: Response, refusal: BearerRefusal) => void
+
+const GOOGLE_BODIES = {
+  missing: googleErrors.credentialsMissing,
+  malformed: googleErrors.malformedCredentials,
+  invalid: googleErrors.invalidCredentials,
+  scope: googleErrors.scopeInsufficient,
+  unavailable: googleErrors.unavailable,
+} satisfies Record<BearerRefusal, () => GoogleErrorBody>
+
+const googleRefusals: BearerRefusals = (res, refusal) =>
+  sendGoogleError(res, GOOGLE_BODIES[refusal]())
 
 /** What a valid access token grants; read it with `readGrant(res)`. */
 export interface AccessGrant {
@@ -87,26 +105,29 @@ export function createBearerAuth(options: BearerAuthOptions): RequestHandler {
     clockTolerance: options.clockToleranceSeconds,
   }
 
-  function deny(res: Response, challenge: string, body: GoogleErrorBody): void {
+  const refuse = options.refusals ?? googleRefusals
+  const required =
+    typeof options.requiredScope === 'string' ? [options.requiredScope] : options.requiredScope
+  function deny(res: Response, challenge: string, refusal: BearerRefusal): void {
     res.set('WWW-Authenticate', challenge)
-    sendGoogleError(res, body)
+    refuse(res, refusal)
   }
   const invalidToken = (res: Response) =>
     deny(
       res,
       `${realm}, error="invalid_token", error_description="The access token is invalid or expired"`,
-      googleErrors.invalidCredentials(),
+      'invalid',
     )
 
   return async function bearerAuth(req: Request, res: Response, next: NextFunction) {
     const credentials = readCredentials(req)
     // RFC 6750 §3: no error code when the request carried no authentication information.
-    if (credentials.kind === 'none') return deny(res, realm, googleErrors.credentialsMissing())
+    if (credentials.kind === 'none') return deny(res, realm, 'missing')
     if (credentials.kind === 'malformed') {
       return deny(
         res,
         `${realm}, error="invalid_request", error_description="Malformed or duplicated credentials"`,
-        googleErrors.malformedCredentials(),
+        'malformed',
       )
     }
 
@@ -116,7 +137,7 @@ export function createBearerAuth(options: BearerAuthOptions): RequestHandler {
     } catch (err) {
       if (err instanceof errors.JOSEError && TOKEN_REJECTED.has(err.code)) return invalidToken(res)
       if (err instanceof errors.JOSEError || err instanceof TypeError) {
-        return sendGoogleError(res, googleErrors.unavailable())
+        return refuse(res, 'unavailable')
       }
       throw err
     }
@@ -130,11 +151,12 @@ export function createBearerAuth(options: BearerAuthOptions): RequestHandler {
       return invalidToken(res)
     }
     // RFC 6750 §3.1 insufficient_scope: 403, and name the scope that would do.
-    if (!scopesOf(payload).has(options.requiredScope)) {
+    const scopes = scopesOf(payload)
+    if (!required.some((scope) => scopes.has(scope))) {
       return deny(
         res,
-        `${realm}, error="insufficient_scope", scope="${options.requiredScope}"`,
-        googleErrors.scopeInsufficient(),
+        `${realm}, error="insufficient_scope", scope="${required.join(' ')}"`,
+        'scope',
       )
     }
 

@@ -5,7 +5,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express'
 import type Provider from 'oidc-provider'
 import { errors } from 'oidc-provider'
-import { checkDemoCredentials } from './users.ts'
+import { checkDemoCredentials, DEMO_USERS, type DemoUser } from './users.ts'
 
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   openid: 'Confirm who you are',
@@ -13,6 +13,7 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   email: 'See your email address',
   offline_access: 'Keep access while you are away (it can refresh its access)',
   'contacts.read': 'Read your contacts',
+  'Contacts.Read': 'Read your contacts',
 }
 
 function noStore(_req: Request, res: Response, next: NextFunction) {
@@ -27,8 +28,14 @@ function noStore(_req: Request, res: Response, next: NextFunction) {
 export function createInteractionRoutes(deps: {
   provider: Provider
   onGrant: (accountId: string, grantId: string) => void
+  /** Who may sign in here; the demo users by default. */
+  users?: readonly DemoUser[]
+  /** How the login page names the provider. */
+  providerName?: string
 }): express.Router {
   const { provider } = deps
+  const users = deps.users ?? DEMO_USERS
+  const page = { providerName: deps.providerName ?? 'Demo Provider', users }
   const router = express.Router()
   const form = express.urlencoded({ extended: false, limit: '4kb' })
 
@@ -39,7 +46,13 @@ export function createInteractionRoutes(deps: {
     const client = await provider.Client.find(String(details.params.client_id))
     const clientName = client?.clientName ?? String(details.params.client_id)
     if (details.prompt.name === 'login') {
-      res.render('demo/login', { uid: details.uid, clientName, error: undefined, username: '' })
+      res.render('demo/login', {
+        ...page,
+        uid: details.uid,
+        clientName,
+        error: undefined,
+        username: '',
+      })
       return
     }
     const promptDetails = details.prompt.details as {
@@ -62,10 +75,11 @@ export function createInteractionRoutes(deps: {
     const details = await provider.interactionDetails(req, res)
     if (details.prompt.name !== 'login') throw new errors.InvalidRequest('not a login prompt')
     const username = String(req.body?.username ?? '')
-    const user = checkDemoCredentials(username, String(req.body?.password ?? ''))
+    const user = checkDemoCredentials(username, String(req.body?.password ?? ''), users)
     if (!user) {
       const client = await provider.Client.find(String(details.params.client_id))
       res.status(401).render('demo/login', {
+        ...page,
         uid: details.uid,
         clientName: client?.clientName ?? details.params.client_id,
         error: 'That username and password do not match a demo account.',

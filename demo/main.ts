@@ -1,6 +1,7 @@
 // `npm run demo`: the app on http://localhost:3000 signed in against the bundled local
 // OpenID Provider (http://localhost:4000) and reading the bundled contacts server
-// (http://localhost:4001). Redis comes from REDIS_URL, or a private redis-server is
+// (http://localhost:4001), and a second provider, "Demo Microsoft" (http://localhost:4002)
+// with its Graph-shaped contacts fake (http://localhost:4003). Redis comes from REDIS_URL, or a private redis-server is
 // started. PostgreSQL comes from DATABASE_URL, or an embedded one is started whose data
 // stays in .data/postgres between runs. Secrets the demo needs are generated for this run.
 import { createHash, randomBytes } from 'node:crypto'
@@ -15,12 +16,23 @@ import { ROOT_DIR } from '../src/paths.ts'
 import { reachableByEveryone } from './postgres-binaries.ts'
 import { startPostgresServer } from './postgres-server.ts'
 import { redisAnswers, startRedisServer } from './redis-server.ts'
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demoProviderEnv, startDemoServers } from './stack.ts'
-import { DEMO_USERS } from './users.ts'
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  DEMO_MICROSOFT_CLIENT_ID,
+  DEMO_MICROSOFT_CLIENT_SECRET,
+  demoMicrosoftEnv,
+  demoProviderEnv,
+  startDemoMicrosoft,
+  startDemoServers,
+} from './stack.ts'
+import { DEMO_MICROSOFT_USERS, DEMO_USERS } from './users.ts'
 
 const APP_PORT = 3000
 const AUTHORIZATION_PORT = 4000
 const CONTACTS_PORT = 4001
+const MICROSOFT_AUTHORIZATION_PORT = 4002
+const GRAPH_PORT = 4003
 const APP_URL = `http://localhost:${APP_PORT}`
 /** About what Google takes for a page of 1,000 full people, so an import's progress shows. */
 const DEFAULT_PAGE_LATENCY_MS = 1000
@@ -110,6 +122,19 @@ async function main() {
     contactsPort: CONTACTS_PORT,
     contacts: { pageLatencyMs: latency },
   })
+  const microsoft = await startDemoMicrosoft({
+    client: {
+      clientId: DEMO_MICROSOFT_CLIENT_ID,
+      clientSecret: DEMO_MICROSOFT_CLIENT_SECRET,
+      redirectUris: [`${APP_URL}/auth/callback/demo_microsoft`],
+      postLogoutRedirectUris: [`${APP_URL}/`],
+    },
+    publicHost: 'localhost',
+    bindHost: '127.0.0.1',
+    authorizationPort: MICROSOFT_AUTHORIZATION_PORT,
+    graphPort: GRAPH_PORT,
+    graph: { pageLatencyMs: latency },
+  })
 
   const config = loadConfig({
     APP_URL,
@@ -123,6 +148,8 @@ async function main() {
     SESSION_SECRET: randomBytes(32).toString('base64'),
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...demoProviderEnv(demo),
+    PROVIDERS: 'demo,demo_microsoft',
+    ...demoMicrosoftEnv(microsoft),
   })
   // A person at a terminal reads lines, not JSON; piped (CI, a file) it stays JSON, as
   // `npm start` always is. pino-pretty is a devDependency: only the demo uses it.
@@ -147,6 +174,11 @@ async function main() {
       '  Demo accounts   username / password',
       ...DEMO_USERS.map((u) => `                  ${u.id.padEnd(6)} / ${u.password}`),
       '',
+      `  Demo Microsoft  ${microsoft.issuer}  (a second provider, no revocation endpoint)`,
+      `  Graph API       ${microsoft.contactsUrl}/v1.0  (Microsoft Graph contacts shape)`,
+      '  Work accounts   username / password',
+      ...DEMO_MICROSOFT_USERS.map((u) => `                  ${u.id.padEnd(6)} / ${u.password}`),
+      '',
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),
@@ -155,6 +187,7 @@ async function main() {
   exitOnSignals(async () => {
     await app.close()
     await demo.close()
+    await microsoft.close()
     await redis.stop()
     await database.stop()
   }, log)

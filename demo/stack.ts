@@ -13,8 +13,11 @@ import {
   type ContactsServerOptions,
   createContactsServer,
 } from './contacts-server.ts'
+import { createGraphServer, type GraphServer, type GraphSettings } from './graph/graph-server.ts'
+import { createDemoMailboxes } from './graph/seed.ts'
 import { DEMO_PUBLIC_DIR, DEMO_VIEWS_DIR } from './paths.ts'
 import { createDemoDirectory, DEMO_CONTACT_GROUPS } from './seed.ts'
+import { DEMO_MICROSOFT_USERS } from './users.ts'
 
 /**
  * The demo client's secret. It holds characters that RFC 6749 §2.3.1 says must be
@@ -149,5 +152,98 @@ export async function startDemoServers(options: DemoServersOptions): Promise<Dem
     async close() {
       await Promise.all([close(as.server), close(rs.server)])
     },
+  }
+}
+
+/** The second demo provider's client: its own id and secret, as at another provider. */
+export const DEMO_MICROSOFT_CLIENT_ID = 'contacts-importer-work'
+export const DEMO_MICROSOFT_CLIENT_SECRET = 'demo microsoft: w0rk s3cret'
+const DEMO_GRAPH_TOKEN_SECRET = new TextEncoder().encode('graph demo: skip and delta tokens..')
+
+export interface DemoMicrosoftServers {
+  issuer: string
+  /** The Graph fake's base (it serves /v1.0 below it). */
+  contactsUrl: string
+  contactsAudience: string
+  authorizationServer: AuthorizationServer
+  graphServer: GraphServer
+  listening: { authorization: AddressInfo; graph: AddressInfo }
+  close(): Promise<void>
+}
+
+export interface DemoMicrosoftOptions {
+  client: DemoClient
+  publicHost?: string
+  bindHost?: string
+  authorizationPort?: number
+  graphPort?: number
+  accessTokenTtlSeconds?: number
+  graph?: Partial<GraphSettings>
+}
+
+/**
+ * "Demo Microsoft": a second local authorization server (its own issuer, client and users,
+ * and no revocation endpoint, as at Microsoft) and the Graph-shaped contacts fake, seeded
+ * with alice's and carol's work contacts.
+ */
+export async function startDemoMicrosoft(
+  options: DemoMicrosoftOptions,
+): Promise<DemoMicrosoftServers> {
+  const publicHost = options.publicHost ?? '127.0.0.1'
+  const bindHost = options.bindHost?.trim() || LOOPBACK
+  const as = await listen(bindHost, options.authorizationPort ?? 0)
+  const rs = await listen(bindHost, options.graphPort ?? 0).catch(async (err: unknown) => {
+    await close(as.server)
+    throw err
+  })
+  const issuer = `http://${publicHost}:${as.address.port}`
+  const contactsUrl = `http://${publicHost}:${rs.address.port}`
+  const contactsAudience = `${contactsUrl}/`
+  const authorizationServer = await createAuthorizationServer({
+    issuer,
+    client: options.client,
+    contactsAudience,
+    contactsScope: 'Contacts.Read',
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+    viewsDir: DEMO_VIEWS_DIR,
+    publicDir: DEMO_PUBLIC_DIR,
+    users: DEMO_MICROSOFT_USERS,
+    providerName: 'Demo Microsoft',
+    revocation: false,
+  })
+  const graphServer = createGraphServer({
+    issuer,
+    audience: contactsAudience,
+    keys: createRemoteJWKSet(new URL(`${issuer}/jwks`)),
+    tokenSecret: DEMO_GRAPH_TOKEN_SECRET,
+    mailboxes: createDemoMailboxes(),
+    settings: options.graph,
+  })
+  as.server.on('request', authorizationServer.app)
+  rs.server.on('request', graphServer.app)
+  return {
+    issuer,
+    contactsUrl,
+    contactsAudience,
+    authorizationServer,
+    graphServer,
+    listening: { authorization: as.address, graph: rs.address },
+    async close() {
+      await Promise.all([close(as.server), close(rs.server)])
+    },
+  }
+}
+
+/** The provider variables of Demo Microsoft, to add to demoProviderEnv's (PROVIDERS too). */
+export function demoMicrosoftEnv(ms: DemoMicrosoftServers): Record<string, string> {
+  return {
+    DEMO_MICROSOFT_ISSUER: ms.issuer,
+    DEMO_MICROSOFT_CLIENT_ID: DEMO_MICROSOFT_CLIENT_ID,
+    DEMO_MICROSOFT_CLIENT_SECRET: DEMO_MICROSOFT_CLIENT_SECRET,
+    DEMO_MICROSOFT_SCOPES: 'openid profile email offline_access Contacts.Read',
+    DEMO_MICROSOFT_CONTACTS_API: 'graph',
+    DEMO_MICROSOFT_CONTACTS_URL: ms.contactsUrl,
+    DEMO_MICROSOFT_RESOURCE: ms.contactsAudience,
+    DEMO_MICROSOFT_LABEL: 'Demo Microsoft',
   }
 }

@@ -9,7 +9,17 @@ import type { Contact } from './contact.ts'
  * Graph an absolute `@odata.nextLink` URL to be followed exactly as given — and only
  * within the configured contacts URL (read-pages.ts checks it before any request).
  */
-export type PageCursor = { readonly token: string } | { readonly url: string }
+export type PageCursor =
+  | { readonly token: string }
+  | {
+      readonly url: string
+      /**
+       * What the adapter carries from page to page beside the link, opaque to everyone else
+       * (Graph: the folders still to read and the deltaLinks of those done). Saved with the
+       * cursor, so a resumed read goes on where it stopped.
+       */
+      readonly state?: string
+    }
 
 /** A record of the page that cannot be stored, and why, in words a person understands. */
 export interface SkippedRecord {
@@ -53,6 +63,11 @@ export interface ListOptions {
 export interface ContactSource {
   /** The configured provider id, named by the errors this source throws. */
   readonly provider: string
+  /**
+   * Pages one read may take (read-pages.ts' MAX_PAGES by default): a provider that bounds
+   * its own page size (Graph: about 200) needs more pages for the same book.
+   */
+  readonly maxPages?: number
   /**
    * One page of the person's contacts: the first without a cursor, later ones with the
    * previous page's `next`. Throws AccessTokenRejectedError when the token is refused,

@@ -25,6 +25,8 @@ export interface ContactName {
 
 export interface ContactEmail {
   address: string
+  /** The name the provider shows with the address (Graph `emailAddresses[].name`). */
+  displayName?: string | undefined
   type: string | undefined
   primary: boolean
 }

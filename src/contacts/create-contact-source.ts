@@ -4,14 +4,18 @@
 import type { CountryCode } from 'libphonenumber-js/max'
 import type { ProviderConfig } from '../config.ts'
 import type { ContactSource } from './contact-source.ts'
+import { createGraphSource } from './sources/graph.ts'
 import { createPeopleSource } from './sources/people.ts'
 
 /** What a source needs of the provider's configuration. */
 export type ContactSourceSettings = Pick<ProviderConfig, 'id' | 'contactsApi' | 'contactsUrl'>
 
 export interface ContactSourceDeps {
-  /** GET `url` with the access token as a Bearer credential (ProviderClient.fetchResource). */
-  fetchResource(accessToken: string, url: URL): Promise<Response>
+  /**
+   * GET `url` with the access token as a Bearer credential and any extra `headers`
+   * (ProviderClient.fetchResource).
+   */
+  fetchResource(accessToken: string, url: URL, headers?: Record<string, string>): Promise<Response>
   /**
    * ISO 3166-1 region assumed for phone numbers without a country code, when the provider
    * gives no E.164 form (DEFAULT_PHONE_REGION).
@@ -33,11 +37,12 @@ export function createContactSource(
         defaultRegion: deps.defaultRegion,
       })
     case 'graph':
-      // TODO(graph): the Microsoft Graph adapter (issue 9, branch graph) takes this case;
-      // until it is merged, a provider configured for Graph stops the start-up here.
-      throw new TypeError(
-        `${settings.id}: the Microsoft Graph contacts adapter is not in this build (${settings.id.toUpperCase()}_CONTACTS_API=graph)`,
-      )
+      return createGraphSource({
+        provider: settings.id,
+        baseUrl: settings.contactsUrl,
+        fetchResource: deps.fetchResource,
+        defaultRegion: deps.defaultRegion,
+      })
     default: {
       // A new X_CONTACTS_API value does not compile until it has a case here.
       const unhandled: never = api

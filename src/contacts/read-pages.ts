@@ -47,7 +47,7 @@ export interface ReadPagesDeps {
 
 export async function* readPages(deps: ReadPagesDeps): AsyncGenerator<ContactsPage, void> {
   const { source, contactsUrl } = deps
-  const maxPages = deps.maxPages ?? MAX_PAGES
+  const maxPages = deps.maxPages ?? source.maxPages ?? MAX_PAGES
   const followed = new Set<string>()
   const retry = deps.retry ?? ((read) => read())
   let cursor = deps.start

@@ -50,7 +50,8 @@ export interface ProviderClient {
    * Connect RP-Initiated Logout), or undefined when the provider offers no such endpoint.
    */
   endSessionUrl(postLogoutRedirectUri: string): Promise<URL | undefined>
-  fetchResource(accessToken: string, url: URL): Promise<Response>
+  /** `headers`: extra request headers (Graph's `Prefer`); never an Authorization header. */
+  fetchResource(accessToken: string, url: URL, headers?: Record<string, string>): Promise<Response>
 }
 
 export interface ProviderClientOptions {
@@ -290,8 +291,15 @@ export function createProviderClient(
       return client.buildEndSessionUrl(config, { post_logout_redirect_uri: postLogoutRedirectUri })
     },
 
-    async fetchResource(accessToken, url) {
-      return client.fetchProtectedResource(await configuration(), accessToken, url, 'GET')
+    async fetchResource(accessToken, url, headers) {
+      return client.fetchProtectedResource(
+        await configuration(),
+        accessToken,
+        url,
+        'GET',
+        undefined,
+        headers ? new Headers(headers) : undefined,
+      )
     },
   }
 }

@@ -213,6 +213,7 @@ async function setup(): Promise<ContactSourceFixture> {
       photoUrls: true,
       syncToken: true,
       relink: true,
+      groups: true,
     },
     cursorParams: ['pageToken', 'syncToken'],
     pageRequests: () =>

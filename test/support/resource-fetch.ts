@@ -5,10 +5,18 @@ import * as client from 'openid-client'
 
 export function resourceFetcher(
   options: { timeoutSeconds?: number } = {},
-): (accessToken: string, url: URL) => Promise<Response> {
+): (accessToken: string, url: URL, headers?: Record<string, string>) => Promise<Response> {
   // Only the issuer is required; no request goes there.
   const config = new client.Configuration({ issuer: 'http://issuer.invalid' }, 'contacts-test')
   client.allowInsecureRequests(config) // the fakes listen on http://127.0.0.1
   config.timeout = options.timeoutSeconds ?? 5
-  return (accessToken, url) => client.fetchProtectedResource(config, accessToken, url, 'GET')
+  return (accessToken, url, headers) =>
+    client.fetchProtectedResource(
+      config,
+      accessToken,
+      url,
+      'GET',
+      undefined,
+      headers ? new Headers(headers) : undefined,
+    )
 }

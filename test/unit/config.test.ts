@@ -542,6 +542,11 @@ describe('provider settings', () => {
     expect(named(err)).toEqual(['DEMO_CONTACTS_API'])
   })
 
+  it('when the contacts API shape is graph, then the provider reads Microsoft Graph', () => {
+    const config = loadConfig(validEnv({ DEMO_CONTACTS_API: 'graph' }))
+    expect(config.providers[0]?.contactsApi).toBe('graph')
+  })
+
   it('when the issuer carries a query, credentials or is not http(s), then it is refused', () => {
     for (const issuer of [
       'https://id.example.com/?tenant=x',

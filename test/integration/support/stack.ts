@@ -10,9 +10,15 @@ import { inject } from 'vitest'
 import {
   DEMO_CLIENT_ID,
   DEMO_CLIENT_SECRET,
+  DEMO_MICROSOFT_CLIENT_ID,
+  DEMO_MICROSOFT_CLIENT_SECRET,
+  type DemoMicrosoftOptions,
+  type DemoMicrosoftServers,
   type DemoServers,
   type DemoServersOptions,
+  demoMicrosoftEnv,
   demoProviderEnv,
+  startDemoMicrosoft,
   startDemoServers,
 } from '../../../demo/stack.ts'
 import { createApp } from '../../../src/app.ts'
@@ -51,6 +57,8 @@ export interface AppInstance {
 
 export interface TestStack {
   demo: DemoServers
+  /** The second provider, "Demo Microsoft" (Graph), when the stack asked for it. */
+  microsoft: DemoMicrosoftServers | undefined
   /** APP_URL: what the browser sees. Instance 0 answers there. */
   appUrl: string
   apps: AppInstance[]
@@ -97,6 +105,8 @@ export interface StackOptions {
    * machine.
    */
   origins?: Record<string, string>
+  /** Also run "Demo Microsoft" (PROVIDERS=demo,demo_microsoft), its Graph fake so set up. */
+  microsoft?: Pick<DemoMicrosoftOptions, 'graph'>
 }
 
 /** Retries fast enough for tests, still jittered and bounded. */
@@ -139,6 +149,19 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     contacts: options.contacts,
   })
 
+  const microsoft = options.microsoft
+    ? await startDemoMicrosoft({
+        client: {
+          clientId: DEMO_MICROSOFT_CLIENT_ID,
+          clientSecret: DEMO_MICROSOFT_CLIENT_SECRET,
+          redirectUris: [`${appUrl}/auth/callback/demo_microsoft`],
+          postLogoutRedirectUris: [`${appUrl}/`],
+        },
+        accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+        graph: options.microsoft.graph,
+      })
+    : undefined
+
   const prefix = `t${randomBytes(4).toString('hex')}:`
   const database = await createTestDatabase()
   const env: Env = {
@@ -156,6 +179,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     RATE_LIMIT_ACTIONS_PER_MINUTE: '100000',
     RATE_LIMIT_EXPORTS_PER_MINUTE: '100000',
     ...demoProviderEnv(demo),
+    ...(microsoft && { PROVIDERS: 'demo,demo_microsoft', ...demoMicrosoftEnv(microsoft) }),
     ...(typeof options.env === 'function' ? options.env(demo) : options.env),
   }
 
@@ -164,6 +188,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
 
   const stack: TestStack = {
     demo,
+    microsoft,
     appUrl,
     apps: [],
     redis: createRedis(options.redisUrl ?? inject('redisUrl')),
@@ -185,6 +210,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         ),
       )
       await demo.close()
+      await microsoft?.close()
       const keys = await stack.redis.keys(`${prefix}*`)
       if (keys.length > 0) await stack.redis.del(...keys)
       await Promise.all([...stack.apps.map((app) => app.redis.quit()), stack.redis.quit()])
