@@ -20,7 +20,12 @@ import { contactsBadResponse, syncTokenExpired } from '../source-errors.ts'
 import { fetchGraph, fetchJson, type GraphFetch } from './graph/fetch-json.ts'
 import { findDefaultFolder, listFolders } from './graph/folders.ts'
 import { str } from './graph/json.ts'
-import { createMailboxLimiter, MAX_CONCURRENT_PER_MAILBOX, mapLimited } from './graph/limiter.ts'
+import {
+  createMailboxLimiter,
+  MAX_CONCURRENT_PER_MAILBOX,
+  mapLimited,
+  settled,
+} from './graph/limiter.ts'
 import {
   decodeRoundState,
   decodeSyncState,
@@ -76,8 +81,11 @@ export function createGraphSource(deps: {
     if (syncToken !== undefined && !known) {
       throw syncTokenExpired(provider, new Error('a sync token this adapter did not make'))
     }
-    const [defaultFolder, others] = await Promise.all([
-      known?.defaultFolder ?? findDefaultFolder(http, endpoints, accessToken),
+    // Both settle before a failure is thrown: no request of this read outlives it.
+    const [defaultFolder, others] = await settled<[string | null, string[]]>([
+      known?.defaultFolder
+        ? Promise.resolve(known.defaultFolder)
+        : findDefaultFolder(http, endpoints, accessToken),
       listFolders(http, endpoints, accessToken),
     ])
     const folders = [...(defaultFolder ? [defaultFolder] : []), ...others]

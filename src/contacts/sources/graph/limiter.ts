@@ -35,7 +35,11 @@ export function createMailboxLimiter(max = MAX_CONCURRENT_PER_MAILBOX) {
   }
 }
 
-/** Runs `work` over `items`, at most `max` at a time, in order of results. */
+/**
+ * Runs `work` over `items`, at most `max` at a time, results in the order of `items`. After
+ * a failure no new item starts, and the first failure is thrown only once every started
+ * item has ended: nothing of this call is still talking to the provider when it returns.
+ */
 export async function mapLimited<T, R>(
   items: readonly T[],
   max: number,
@@ -43,12 +47,28 @@ export async function mapLimited<T, R>(
 ): Promise<R[]> {
   const results: R[] = new Array(items.length)
   let next = 0
+  let failed = false
   const worker = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const index = next++
-      results[index] = await work(items[index] as T)
+      try {
+        results[index] = await work(items[index] as T)
+      } catch (err) {
+        failed = true
+        throw err
+      }
     }
   }
-  await Promise.all(Array.from({ length: Math.min(max, items.length) }, worker))
+  await settled(Array.from({ length: Math.min(max, items.length) }, worker))
   return results
+}
+
+/** Like Promise.all, but waits for every promise to end before throwing the first failure. */
+export async function settled<T extends readonly unknown[]>(
+  promises: { [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
+  const outcomes = await Promise.allSettled(promises)
+  const failure = outcomes.find((o) => o.status === 'rejected')
+  if (failure) throw (failure as PromiseRejectedResult).reason
+  return outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value) as unknown as T
 }
