@@ -51,6 +51,8 @@ export interface AppInstance {
 
 export interface TestStack {
   demo: DemoServers
+  /** The second provider's own demo servers (`other`), when the stack asked for one. */
+  other: DemoServers | undefined
   /** APP_URL: what the browser sees. Instance 0 answers there. */
   appUrl: string
   apps: AppInstance[]
@@ -90,6 +92,25 @@ export interface StackOptions {
   workerTiming?: WorkerTiming
   /** How the demo contacts server behaves (page latency, sync token lifetime). */
   contacts?: DemoServersOptions['contacts']
+  /**
+   * A second provider, `other` ("Other Provider"): demo servers of its own (another issuer,
+   * so its accounts are other accounts than `demo`'s), configured beside `demo`.
+   */
+  other?: boolean
+}
+
+/** The environment that configures the `other` provider on its own demo servers. */
+function otherProviderEnv(other: DemoServers): Record<string, string> {
+  const env = demoProviderEnv(other)
+  return {
+    PROVIDERS: 'demo,other',
+    ...Object.fromEntries(
+      Object.entries(env)
+        .filter(([name]) => name !== 'PROVIDERS')
+        .map(([name, value]) => [name.replace(/^DEMO_/, 'OTHER_'), value]),
+    ),
+    OTHER_LABEL: 'Other Provider',
+  }
 }
 
 /** Retries fast enough for tests, still jittered and bounded. */
@@ -132,6 +153,19 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     contacts: options.contacts,
   })
 
+  const other = options.other
+    ? await startDemoServers({
+        client: {
+          clientId: DEMO_CLIENT_ID,
+          clientSecret: DEMO_CLIENT_SECRET,
+          redirectUris: [`${appUrl}/auth/callback/other`],
+          postLogoutRedirectUris: [`${appUrl}/`],
+        },
+        accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+        contacts: options.contacts,
+      })
+    : undefined
+
   const prefix = `t${randomBytes(4).toString('hex')}:`
   const database = await createTestDatabase()
   const env: Env = {
@@ -149,6 +183,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     RATE_LIMIT_ACTIONS_PER_MINUTE: '100000',
     RATE_LIMIT_EXPORTS_PER_MINUTE: '100000',
     ...demoProviderEnv(demo),
+    ...(other ? otherProviderEnv(other) : {}),
     ...(typeof options.env === 'function' ? options.env(demo) : options.env),
   }
 
@@ -157,6 +192,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
 
   const stack: TestStack = {
     demo,
+    other,
     appUrl,
     apps: [],
     redis: createRedis(options.redisUrl ?? inject('redisUrl')),
@@ -178,6 +214,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         ),
       )
       await demo.close()
+      await other?.close()
       const keys = await stack.redis.keys(`${prefix}*`)
       if (keys.length > 0) await stack.redis.del(...keys)
       await Promise.all([...stack.apps.map((app) => app.redis.quit()), stack.redis.quit()])
