@@ -60,6 +60,10 @@ export function createConnectionRoutes(deps: {
     const connection = await connectionOf(req)
     const counts = await deps.contacts.countByConnection(connection.personId)
     const others = (res.locals.person?.connections ?? []).filter((c) => c.id !== connection.id)
+    // Said before, not only after: some providers (Microsoft) offer no revocation endpoint.
+    const revocable = await (
+      deps.providers.get(connection.provider)?.supportsRevocation() ?? Promise.resolve(false)
+    ).catch(() => true)
     res.render('pages/remove-source', {
       title: 'Remove this source',
       source: {
@@ -67,6 +71,7 @@ export function createConnectionRoutes(deps: {
         providerLabel: providerLabel(deps.providers, connection.provider),
         account: connection.email ?? connection.displayName ?? connection.subject,
         connected: connection.status === 'active',
+        revocable,
         contacts: counts.get(connection.id) ?? 0,
       },
       last: others.length === 0,
