@@ -2,6 +2,8 @@
 // main.ts (and the tests) build the dependencies and call it.
 import express, { type Express } from 'express'
 import { createDeletePersonData } from './address-book/delete-person-data.ts'
+import { createDeleteSourceData } from './address-book/delete-source-data.ts'
+import { createBeginAuthorization } from './auth/authorization-request.ts'
 import { createLoginCookies } from './auth/login-cookies.ts'
 import { enforceSessionMaxAge } from './auth/session-lifetime.ts'
 import type { Config } from './config.ts'
@@ -10,6 +12,7 @@ import type { ImportEngine } from './imports/import-engine.ts'
 import type { Logger } from './log.ts'
 import type { ProviderClient } from './oidc/provider-client.ts'
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.ts'
+import { createRemoveSource } from './people/remove-source.ts'
 import type { Redis } from './redis.ts'
 import { CHOICE_TTL_SECONDS, type Services } from './services.ts'
 import { createSessionMiddleware } from './session/middleware.ts'
@@ -20,6 +23,7 @@ import { createPersonLocals } from './web/person-locals.ts'
 import { createRateLimiter, createRateLimits } from './web/rate-limit.ts'
 import { requestLog } from './web/request-log.ts'
 import { createAuthRoutes } from './web/routes/auth.ts'
+import { createConnectionRoutes } from './web/routes/connections.ts'
 import { createExportRoutes } from './web/routes/contact-exports.ts'
 import { createContactRoutes } from './web/routes/contacts.ts'
 import { createDeleteDataRoutes } from './web/routes/delete-data.ts'
@@ -52,6 +56,11 @@ export function createApp(deps: AppDeps): Express {
   // recompiling a 3,000-row page on every request blocks the event loop.
   app.enable('view cache')
   app.locals.appName = 'Contacts Importer'
+  // The "Connect …" buttons of the start page and the sources panel: one per provider.
+  app.locals.sourceProviders = [...providers.values()].map(({ settings }) => ({
+    id: settings.id,
+    label: settings.label,
+  }))
 
   // General
   app.use(requestLog(log))
@@ -76,15 +85,21 @@ export function createApp(deps: AppDeps): Express {
   // Sign-in and the person's pages
   const limiterDeps = { redis, keys: services.keys, log }
   const limits = createRateLimits({ ...limiterDeps, limits: config.rateLimits })
+  const loginCookies = createLoginCookies({
+    pending: services.pendingLogins,
+    prefix: config.session.loginCookiePrefix,
+    secure: config.session.secure,
+  })
+  const beginAuthorization = createBeginAuthorization({
+    pendingLogins: services.pendingLogins,
+    loginCookies,
+  })
   app.use(
     createAuthRoutes({
       providers,
       pendingLogins: services.pendingLogins,
-      loginCookies: createLoginCookies({
-        pending: services.pendingLogins,
-        prefix: config.session.loginCookiePrefix,
-        secure: config.session.secure,
-      }),
+      loginCookies,
+      beginAuthorization,
       consumedStates: services.consumedStates,
       limits,
       tokens: services.tokens,
@@ -100,6 +115,28 @@ export function createApp(deps: AppDeps): Express {
       secure: config.session.secure,
       postLogoutRedirectUri: `${config.appUrl.origin}/`,
       afterSignIn: (personId, connectionId) => imports.starter.afterSignIn(personId, connectionId),
+      afterConnect: (personId, connectionId) =>
+        imports.starter.afterConnect(personId, connectionId),
+    }),
+  )
+  app.use(
+    createConnectionRoutes({
+      providers,
+      people: services.people,
+      contacts: services.contactsStore,
+      beginAuthorization,
+      removeSource: createRemoveSource({
+        people: services.people,
+        connections: services.connections,
+        deleteSourceData: createDeleteSourceData({ db }),
+        personSessions: services.personSessions,
+        log,
+        afterRemoved: (connectionId) => imports.starter.forget(connectionId),
+      }),
+      limit: limits.actions,
+      log,
+      cookieName: config.session.cookieName,
+      secure: config.session.secure,
     }),
   )
   app.use(createPageRoutes({ providers, tokens: services.tokens }))

@@ -45,6 +45,10 @@ export const ErrorCode = Object.freeze({
   CSRF_INVALID: 'CSRF_INVALID',
   /** The account is already connected to another person here. */
   ACCOUNT_TAKEN: 'ACCOUNT_TAKEN',
+  /** A connect flow came back to a browser that is no longer signed in. */
+  CONNECT_SIGNED_OUT: 'CONNECT_SIGNED_OUT',
+  /** A connect flow came back to a browser now signed in as another person. */
+  CONNECT_OTHER_PERSON: 'CONNECT_OTHER_PERSON',
   /** A sign-in waiting for the person's choice (add or switch) expired or was answered. */
   CHOICE_EXPIRED: 'CHOICE_EXPIRED',
   /** The page needs a signed-in person (JSON clients get this instead of a redirect). */

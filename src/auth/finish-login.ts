@@ -8,6 +8,14 @@
 // the code with client_secret_basic and the PKCE verifier, and validates the ID token and
 // its nonce. Only then are the tokens stored and the account attached to its person
 // (people/sign-in.ts), and the session regenerated.
+//
+// A connect flow (auth/start-connect.ts) was started by a signed-in person for themselves:
+// it finishes only in a session still signed in as that person — checked before the code
+// is exchanged, so a flow that comes back to a signed-out browser, or to one signed in as
+// somebody else since, gets no tokens at all (login CSRF: an account must never be
+// attached to a person who did not ask for it, since signing in with it would then open
+// that person's address book). Its account is added to the person without the add/switch
+// question, and its import starts at once.
 import { randomBytes } from 'node:crypto'
 import type { Request, Response } from 'express'
 import { AppError, ErrorCode, unknownProvider } from '../errors.ts'
@@ -35,14 +43,21 @@ export function createFinishLogin(deps: {
   choiceTtlSeconds: number
   /** What the domain does once a person is signed in (imports/start-imports.ts afterSignIn). */
   afterSignIn?: (personId: string, connectionId: string) => Promise<unknown>
+  /** After a connect flow: the connection's import (start-imports.ts afterConnect). */
+  afterConnect?: (personId: string, connectionId: string) => Promise<{ id: string }>
 }) {
   /** Best effort: the failure that brought us here is what the person sees. */
   async function discardIssued(
     provider: ProviderClient,
     issued: Awaited<ReturnType<ProviderClient['exchangeCode']>>,
     grantId: string,
+    failure: unknown,
   ) {
     await deps.tokens.remove(grantId).catch(() => {})
+    // The account is another person's connection: the grant at the provider may well be
+    // theirs too (Google and oidc-provider hand one grant per account and client, and
+    // revoking any of its tokens ends it), so these tokens are only forgotten here.
+    if (failure instanceof AppError && failure.code === ErrorCode.ACCOUNT_TAKEN) return
     try {
       if (!(await provider.supportsRevocation())) return
       if (issued.refreshToken) await provider.revoke(issued.refreshToken, 'refresh_token')
@@ -98,6 +113,15 @@ export function createFinishLogin(deps: {
       )
     }
 
+    // A connect flow belongs to the session of the person who started it; nothing is asked
+    // of the provider for any other.
+    if (pending.connect && req.session.personId !== pending.connect.personId) {
+      throw loginProblem(
+        req.session.personId ? ErrorCode.CONNECT_OTHER_PERSON : ErrorCode.CONNECT_SIGNED_OUT,
+        providerId,
+      )
+    }
+
     const query = new URL(req.originalUrl, 'http://callback.invalid').search
     const issued = await provider.exchangeCode(query, {
       state,
@@ -107,8 +131,8 @@ export function createFinishLogin(deps: {
     })
 
     const grantId = randomBytes(24).toString('base64url')
-    let personId: string | undefined
-    let connectionId: string | undefined
+    let personId: string
+    let connectionId: string
     try {
       const now = Math.floor(Date.now() / 1000)
       const subject = issued.claims.sub
@@ -142,42 +166,65 @@ export function createFinishLogin(deps: {
         scopes: issued.scope,
       }
 
-      const outcome = await deps.signIn.complete(account, req.session.personId)
-      if (outcome.kind === 'ask') {
-        // Signed in as somebody already, back with another account: ask before mixing two
-        // address books or leaving one. Nothing about the current person changes yet.
-        if (req.session.pendingChoice) await deps.signIn.cancel(req.session.pendingChoice)
-        req.session.pendingChoice = {
-          ...account,
-          returnTo: pending.returnTo,
-          expiresAt: Date.now() + deps.choiceTtlSeconds * 1000,
-        }
+      if (pending.connect) {
+        const connection = await deps.signIn.connect(account, pending.connect.personId)
+        // The same person, signed in already: the session id stays (the sign-in regenerated
+        // it; regenerating now would also bring back a session that a sign-out in another
+        // tab has just ended). Signing out ends this connection too, as for "add".
+        req.session.connectionIds = [
+          ...new Set([...(req.session.connectionIds ?? []), connection.id]),
+        ]
         await saveSession(req)
-        res.redirect(303, '/connections/choose')
-        return
+        personId = pending.connect.personId
+        connectionId = connection.id
+      } else {
+        const outcome = await deps.signIn.complete(account, req.session.personId)
+        if (outcome.kind === 'ask') {
+          // Signed in as somebody already, back with another account: ask before mixing two
+          // address books or leaving one. Nothing about the current person changes yet.
+          if (req.session.pendingChoice) await deps.signIn.cancel(req.session.pendingChoice)
+          req.session.pendingChoice = {
+            ...account,
+            returnTo: pending.returnTo,
+            expiresAt: Date.now() + deps.choiceTtlSeconds * 1000,
+          }
+          await saveSession(req)
+          res.redirect(303, '/connections/choose')
+          return
+        }
+
+        const sameSession = req.session.personId === outcome.personId
+        const connectionIds = sameSession ? (req.session.connectionIds ?? []) : []
+        // A new session id at sign-in: an id planted before sign-in is worthless afterwards
+        // (session fixation). Other tabs' sign-ins live in their own cookies and still finish.
+        await regenerateSession(req)
+        req.session.personId = outcome.personId
+        req.session.signedInAt = Date.now()
+        req.session.connectionIds = [...new Set([...connectionIds, outcome.connection.id])]
+        await saveSession(req)
+        personId = outcome.personId
+        connectionId = outcome.connection.id
+
+        deps.log.info(
+          { provider: providerId, person: outcome.personId, connection: outcome.connection.id },
+          'signed in',
+        )
       }
-
-      const sameSession = req.session.personId === outcome.personId
-      const connectionIds = sameSession ? (req.session.connectionIds ?? []) : []
-      // A new session id at sign-in: an id planted before sign-in is worthless afterwards
-      // (session fixation). Other tabs' sign-ins live in their own cookies and still finish.
-      await regenerateSession(req)
-      req.session.personId = outcome.personId
-      req.session.signedInAt = Date.now()
-      req.session.connectionIds = [...new Set([...connectionIds, outcome.connection.id])]
-      await saveSession(req)
-      personId = outcome.personId
-      connectionId = outcome.connection.id
-
-      deps.log.info(
-        { provider: providerId, person: outcome.personId, connection: outcome.connection.id },
-        'signed in',
-      )
     } catch (err) {
       // Tokens were issued, and this sign-in will not use them: nobody could ever reach
       // them again, so they are revoked at the provider and forgotten here.
-      await discardIssued(provider, issued, grantId)
+      await discardIssued(provider, issued, grantId, err)
       throw err
+    }
+    if (pending.connect) {
+      // Connected on purpose, to import: its progress is the next page. Failing to start
+      // the import never fails the connection: "Import now" waits on the address book.
+      const run = await deps.afterConnect?.(personId, connectionId).catch((err: unknown) => {
+        deps.log.warn({ err, person: personId }, 'no import started after connecting')
+        return undefined
+      })
+      res.redirect(303, run ? `/imports/${run.id}` : '/contacts')
+      return
     }
     // Signed in by now: failing to index the session only weakens "sign out everywhere".
     await deps.personSessions.add(personId, req.sessionID).catch((err: unknown) => {
@@ -185,7 +232,7 @@ export function createFinishLogin(deps: {
     })
     // A first sign-in starts an import by itself (the domain decides); failing to start
     // one never fails the sign-in: "Import now" is one click away.
-    await deps.afterSignIn?.(personId, connectionId as string).catch((err: unknown) => {
+    await deps.afterSignIn?.(personId, connectionId).catch((err: unknown) => {
       deps.log.warn({ err, person: personId }, 'no import started after sign-in')
     })
     res.redirect(303, pending.returnTo)

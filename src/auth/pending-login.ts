@@ -2,9 +2,9 @@
 // visitor costs Redis nothing. /login mints a `state` that proves by itself that this app
 // issued it, and when: 16 random bytes, the issue time and an HMAC over both (43 base64url
 // characters, like openid-client's randomState()). What the callback needs — provider,
-// issuer, nonce, PKCE verifier, returnTo — is sealed with AES-256-GCM (tokens/cipher.ts)
-// under a key derived from SESSION_SECRET with HKDF, into a cookie of the flow's own
-// (auth/login-cookies.ts). Each secret of the list yields its own keys: the first seals and
+// issuer, nonce, PKCE verifier, returnTo, and for a connect flow the person it is for — is
+// sealed with AES-256-GCM (tokens/cipher.ts) under a key derived from SESSION_SECRET with
+// HKDF, into a cookie of the flow's own (auth/login-cookies.ts). Each secret of the list yields its own keys: the first seals and
 // signs, all open and verify, so rotating SESSION_SECRET does not break sign-ins under way.
 // One-time use is enforced at the callback (auth/consumed-states.ts).
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
@@ -21,6 +21,11 @@ export interface PendingLogin {
   returnTo: string
   /** Epoch ms: the newest sign-ins of a browser are the ones it keeps. */
   createdAt: number
+  /**
+   * Set when a signed-in person connects another source (auth/start-connect.ts): the intent
+   * is "connect", for this person only. Absent: a sign-in.
+   */
+  connect?: { personId: string }
 }
 
 /** `issued`: by us, still within its lifetime; `expired`: by us, too late; `forged`: not ours. */
@@ -92,8 +97,10 @@ export function createPendingLogins(deps: {
 
     seal(login, associatedData) {
       const { state, provider, issuer, nonce, codeVerifier, returnTo, createdAt } = login
-      // An array, not an object: the names would add a fifth to every cookie.
-      const fields = [state, provider, issuer, nonce, codeVerifier, returnTo, createdAt]
+      // An array, not an object: the names would add a fifth to every cookie. A connect
+      // flow has an eighth field, its person; a sign-in's cookie stays as it was.
+      const fields: unknown[] = [state, provider, issuer, nonce, codeVerifier, returnTo, createdAt]
+      if (login.connect) fields.push(login.connect.personId)
       return cipher.seal(JSON.stringify(fields), associatedData)
     },
 
@@ -104,12 +111,13 @@ export function createPendingLogins(deps: {
       } catch {
         return undefined
       }
-      if (!Array.isArray(fields) || fields.length !== 7) return undefined
-      const [state, provider, issuer, nonce, codeVerifier, returnTo, createdAt] = fields
+      if (!Array.isArray(fields) || (fields.length !== 7 && fields.length !== 8)) return undefined
+      const [state, provider, issuer, nonce, codeVerifier, returnTo, createdAt, personId] = fields
       const texts = [state, provider, issuer, nonce, codeVerifier, returnTo]
       if (!texts.every((f) => typeof f === 'string') || typeof createdAt !== 'number') {
         return undefined
       }
+      if (fields.length === 8 && (typeof personId !== 'string' || personId === '')) return undefined
       return {
         state,
         provider,
@@ -118,6 +126,7 @@ export function createPendingLogins(deps: {
         codeVerifier,
         returnTo,
         createdAt,
+        ...(fields.length === 8 ? { connect: { personId } } : {}),
       } as PendingLogin
     },
   }

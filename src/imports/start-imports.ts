@@ -21,6 +21,14 @@ export interface ImportStarter {
    * person's schedules are made sure of.
    */
   afterSignIn(personId: string, connectionId: string): Promise<ImportRun | undefined>
+  /**
+   * After the person connected (or reconnected) a source on purpose: that connection is
+   * imported now (created or joined), whether it was imported before or not; the person's
+   * schedules are made sure of.
+   */
+  afterConnect(personId: string, connectionId: string): Promise<ImportRun>
+  /** The connection was removed: its schedule goes (best effort; scheduled() also drops it). */
+  forget(connectionId: string): Promise<void>
   /** A scheduled sync of one connection; nothing when it has ended (its schedule goes). */
   scheduled(personId: string, connectionId: string): Promise<ImportRun | undefined>
   /** Makes every active connection's schedule, and drops those of ended ones. */
@@ -107,6 +115,23 @@ export function createImportStarter(deps: {
       const signedIn = active.find((c) => c.id === connectionId)
       if (!signedIn || (await imports.hasCompleted(signedIn.id))) return undefined
       return startOne(signedIn)
+    },
+
+    async afterConnect(personId, connectionId) {
+      const active = (await people.connections(personId)).filter((c) => c.status === 'active')
+      for (const connection of active) await ensureSchedule(connection)
+      const connected = active.find((c) => c.id === connectionId)
+      if (!connected) throw notFound()
+      return startOne(connected)
+    },
+
+    async forget(connectionId) {
+      await queue.unschedule(connectionId).catch((err: unknown) => {
+        log.warn(
+          { connection: connectionId, err: { message: (err as Error).message } },
+          'sync schedule of a removed connection not removed; its next run drops it',
+        )
+      })
     },
 
     async scheduled(personId, connectionId) {

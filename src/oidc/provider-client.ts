@@ -36,7 +36,13 @@ export interface ProviderClient {
   readonly settings: ProviderConfig
   /** Discovery runs once and is cached; a failure is not cached, so the next call retries. */
   discover(): Promise<client.Configuration>
-  authorizationUrl(checks: { state: string; nonce: string; codeChallenge: string }): Promise<URL>
+  /** `loginHint`: the account a reconnect expects (OIDC Core §3.1.2.1 login_hint). */
+  authorizationUrl(checks: {
+    state: string
+    nonce: string
+    codeChallenge: string
+    loginHint?: string | undefined
+  }): Promise<URL>
   exchangeCode(
     callbackQuery: string,
     checks: { state: string; nonce: string; codeVerifier: string; returnTo: string },
@@ -178,7 +184,7 @@ export function createProviderClient(
     settings,
     discover: configuration,
 
-    async authorizationUrl({ state, nonce, codeChallenge }) {
+    async authorizationUrl({ state, nonce, codeChallenge, loginHint }) {
       const config = await configuration()
       const params: Record<string, string> = {
         redirect_uri: settings.redirectUri.href,
@@ -194,6 +200,8 @@ export function createProviderClient(
       // Provider-specific extras (Google: access_type=offline). Config refuses any that
       // would replace one of the parameters above.
       for (const [name, value] of settings.authParams) params[name] = value
+      // Only a hint: the provider may ignore it, and the callback trusts the ID token alone.
+      if (loginHint) params.login_hint = loginHint
       return client.buildAuthorizationUrl(config, params)
     },
 

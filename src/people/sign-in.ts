@@ -2,7 +2,9 @@
 // creates a person; a later one finds the same person by (issuer, subject) and points the
 // connection at the new grant. A person who is already signed in and comes back with
 // another account is asked: add it as a second connection, or switch to that account's
-// person. The new tokens wait in the vault, under a short lifetime, for that answer.
+// person. The new tokens wait in the vault, under a short lifetime, for that answer. A
+// connect flow, started by the signed-in person on purpose, is never asked about.
+import { AppError, ErrorCode } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { GrantRevoker } from '../tokens/revoke-grant.ts'
 import type { TokenStore } from '../tokens/token-store.ts'
@@ -25,6 +27,12 @@ export interface SignIn {
   complete(account: PendingAccount, currentPersonId: string | undefined): Promise<SignInOutcome>
   /** The answer "add it to my address book". */
   add(account: PendingAccount, personId: string): Promise<Connection>
+  /**
+   * A connect flow's account: a new connection of the person, or, when it is theirs
+   * already, that connection with the new grant (a reconnect). An account of another person
+   * is refused (ACCOUNT_TAKEN) and nothing changes for either person.
+   */
+  connect(account: PendingAccount, personId: string): Promise<Connection>
   /** The answer "switch to that account": its person, or a new one. */
   switchTo(account: PendingAccount): Promise<{ personId: string; connection: Connection }>
   /** No answer, or "cancel": the waiting tokens go. */
@@ -87,6 +95,24 @@ export function createSignIn(deps: {
 
     add: attach,
     switchTo: signInAs,
+
+    async connect(account, personId) {
+      try {
+        const connection = await attach(account, personId)
+        log.info(
+          { person: personId, connection: connection.id, provider: connection.provider },
+          'source connected',
+        )
+        return connection
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== ErrorCode.ACCOUNT_TAKEN) throw err
+        throw new AppError(
+          ErrorCode.ACCOUNT_TAKEN,
+          'This account already belongs to another address book here, so it was not added to yours. Nothing was changed in either. To use it, sign out and sign in with it.',
+          { status: 409, provider: account.identity.provider },
+        )
+      }
+    },
 
     async cancel(account) {
       const { issuer, subject } = account.identity

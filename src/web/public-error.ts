@@ -50,6 +50,8 @@ const PAGES: Record<ErrorCode, { title: string; remedy?: Remedy }> = {
   // Handled inside an import (a full resync); a page only sees it if that went wrong too.
   SYNC_TOKEN_EXPIRED: { title: 'Unexpected answer from the contacts service' },
   ACCOUNT_TAKEN: { title: 'Account already in use', remedy: 'home' },
+  CONNECT_SIGNED_OUT: { title: 'Nothing was connected', remedy: 'sign-in' },
+  CONNECT_OTHER_PERSON: { title: 'Nothing was connected', remedy: 'home' },
   CHOICE_EXPIRED: { title: 'This question expired', remedy: 'home' },
   CSRF_INVALID: { title: 'Form expired', remedy: 'home' },
   LOGIN_REQUIRED: { title: 'Sign-in required', remedy: 'sign-in' },

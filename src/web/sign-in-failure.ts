@@ -1,8 +1,8 @@
 // A failed callback is never rendered at the callback URL: that URL carries the code and the
 // state, and a page shown there keeps them in the browser's history and in anything that
 // reads it (RFC 9700 §4.3). The failure is answered with a 303 to a clean URL instead.
-//   - The callback's own refusals (no, unknown, used or foreign state; an unknown provider;
-//     a rate limit) have fixed messages: the clean URL names the reason and nothing is
+//   - The callback's own refusals (no, unknown, used or foreign state; a connect flow back
+//     in another sign-in; an unknown provider; a rate limit) have fixed messages: the clean URL names the reason and nothing is
 //     stored, so forged or anonymous callbacks cost no server-side state.
 //   - Failures after a real sign-in got under way (the provider declined, the exchange or
 //     the ID token failed, a store broke) keep their exact message in Redis for that one
@@ -42,6 +42,8 @@ const BY_REASON = new Set<string>([
   ErrorCode.LOGIN_STATE_MISSING,
   ErrorCode.LOGIN_STATE_UNKNOWN,
   ErrorCode.LOGIN_STATE_MISMATCH,
+  ErrorCode.CONNECT_SIGNED_OUT,
+  ErrorCode.CONNECT_OTHER_PERSON,
   ErrorCode.UNKNOWN_PROVIDER,
   ErrorCode.RATE_LIMITED,
   ErrorCode.STORE_UNAVAILABLE,

@@ -1,10 +1,9 @@
 // The "Sources" panels of the address book: per connection, what the person may know of
 // it (web/connection.ts: provider, account, access), how many contacts it brought, its
 // last import (when, and what changed) and what can be done next — import now, reconnect,
-// or connect again. View models only; the templates decide the words around them.
+// connect again, or remove it. View models only; the templates decide the words around them.
 import type { ImportCounts, ImportRun, ImportState } from '../imports/imports-store.ts'
 import type { ConnectionView } from './connection.ts'
-import { loginHref } from './login-links.ts'
 
 export interface LastImport {
   id: string
@@ -22,8 +21,11 @@ export interface SourceView extends ConnectionView {
   lastImport: LastImport | undefined
   /** Active with its tokens: the "Import now" button is offered. */
   canImport: boolean
-  /** Where "Reconnect" / "Connect" leads when the connection cannot be used. */
-  connectHref: string | undefined
+  /**
+   * It cannot be used (its grant ended, or it was disconnected): "Reconnect" / "Connect
+   * again" runs the connect flow for it (POST /connect, auth/start-connect.ts).
+   */
+  canReconnect: boolean
 }
 
 function lastImportOf(run: ImportRun | undefined): LastImport | undefined {
@@ -42,7 +44,6 @@ export function sourcesView(
   connections: readonly ConnectionView[],
   counts: ReadonlyMap<string, number>,
   latest: ReadonlyMap<string, ImportRun>,
-  returnTo: string,
 ): SourceView[] {
   return connections.map((connection) => ({
     ...connection,
@@ -50,6 +51,6 @@ export function sourcesView(
     lastImport: lastImportOf(latest.get(connection.id)),
     // Active with tokens in the vault: anything else would fail at the first page.
     canImport: connection.connected,
-    connectHref: connection.connected ? undefined : loginHref(connection.providerId, returnTo),
+    canReconnect: !connection.connected,
   }))
 }

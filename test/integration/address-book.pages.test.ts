@@ -444,7 +444,7 @@ describe('empty states and connections that need attention', () => {
     expect(page.body).toContain('Not imported yet.')
   })
 
-  it('when a connection needs reconnecting, then the page offers a reconnect link that comes back to /contacts, and no import button', async () => {
+  it('when a connection needs reconnecting, then the page offers Reconnect (the connect flow for that connection), and no import button', async () => {
     const dave = new Browser()
     await signIn(dave, stack.appUrl, { username: 'carol', password: 'carol-demo' })
     const owner = await seedBook(stack, dave, [
@@ -457,8 +457,11 @@ describe('empty states and connections that need attention', () => {
     expect(page.status).toBe(200)
     expect(names(page.body)).toEqual(['Kept Contact'])
     expect(page.body).toContain('Access ended at Demo Provider')
-    expect(page.body).toContain('href="/login?provider=demo&amp;returnTo=%2Fcontacts"')
-    expect(page.body).toContain('Reconnect Demo Provider')
+    expect(page.body).toMatch(
+      new RegExp(
+        `<form method="post" action="/connect" class="inline">\\s*<input type="hidden" name="_csrf" value="[^"]+">\\s*<input type="hidden" name="connection" value="${owner.connectionId}">\\s*<button type="submit">Reconnect Demo Provider</button>`,
+      ),
+    )
     expect(page.body).not.toContain('action="/import"')
   })
 })

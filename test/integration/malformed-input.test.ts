@@ -707,6 +707,63 @@ const ROUTES: Array<{ route: Route; inputs: BadInput[] }> = [
     ],
   },
   {
+    route: { path: '/connect', method: 'POST', normal: 403, anonymous: 401 },
+    inputs: [
+      ...formInputs(),
+      {
+        name: 'two providers named',
+        status: 400,
+        request: (r, c) => form(r, c, FORM, `_csrf=${c.csrf}&provider=demo&provider=demo`),
+      },
+      {
+        name: 'a provider that is not configured',
+        status: 404,
+        request: (r, c) => form(r, c, FORM, `_csrf=${c.csrf}&provider=${kB(1)}`),
+      },
+      {
+        name: 'a connection that is no id',
+        status: 404,
+        request: (r, c) => form(r, c, FORM, `_csrf=${c.csrf}&connection=${kB(1)}`),
+      },
+    ],
+  },
+  {
+    route: {
+      path: '/connections/00000000-0000-4000-8000-000000000000/remove',
+      method: 'GET',
+      normal: 404,
+      anonymous: 303,
+    },
+    inputs: [
+      {
+        name: 'an id that is no id',
+        status: 404,
+        request: (r, c) => request(r, c, { path: `/connections/${kB(1)}/remove` }),
+      },
+      {
+        name: 'an id with broken percent-encoding',
+        status: 400,
+        request: (r, c) => request(r, c, { path: '/connections/%E0%A4%A/remove' }),
+      },
+    ],
+  },
+  {
+    route: {
+      path: '/connections/00000000-0000-4000-8000-000000000000/remove',
+      method: 'POST',
+      normal: 403,
+      anonymous: 401,
+    },
+    inputs: [
+      ...formInputs(),
+      {
+        name: 'the right token for a connection that is not there',
+        status: 404,
+        request: (r, c) => form(r, c, FORM, `_csrf=${c.csrf}`),
+      },
+    ],
+  },
+  {
     route: { path: '/static/app.css', method: 'GET', normal: 200, anonymous: 200 },
     inputs: [
       {

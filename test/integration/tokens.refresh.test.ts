@@ -143,14 +143,17 @@ describe('when the grant ends at the provider', () => {
     return page
   }
 
-  /** Follows the page's Reconnect button through the provider and back. */
+  /** Presses the page's Reconnect button (the connect flow) through the provider and back. */
   async function reconnect(browser: Browser, page: { body: string }) {
-    const href =
-      /<a class="button" href="(\/login\?provider=[^"]+)">Reconnect Demo Provider<\/a>/.exec(
+    const button =
+      /<form method="post" action="\/connect"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]+)">\s*<input type="hidden" name="connection" value="([^"]+)">\s*<button type="submit">Reconnect Demo Provider<\/button>/.exec(
         page.body,
-      )?.[1]
-    expect(href).toBeDefined()
-    return signIn(browser, stack.appUrl, { start: String(href).replace(/&amp;/g, '&') })
+      )
+    expect(button).not.toBeNull()
+    return signIn(browser, stack.appUrl, {
+      start: '/connect',
+      form: { _csrf: String(button?.[1]), connection: String(button?.[2]) },
+    })
   }
 
   it('when an old refresh token is presented after rotation, then the provider revokes the grant, the read says to reconnect, and reconnecting works', async () => {
@@ -167,7 +170,8 @@ describe('when the grant ends at the provider', () => {
     expect(await stack.redis.exists(`${stack.prefix}tok:${grantId}`)).toBe(0)
     const again = await reconnect(browser, page)
     expect(again.status).toBe(200)
-    expect(again.url).toBe(`${stack.appUrl}/contacts`)
+    // The reconnected source's import is the next page.
+    expect(again.url).toMatch(new RegExp(`^${stack.appUrl}/imports/[0-9a-f-]{36}$`))
     expect(await readOn(browser, 0)).toEqual({ ok: true, contacts: 250 })
   })
 

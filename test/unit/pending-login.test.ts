@@ -107,6 +107,19 @@ describe('sealed pending sign-ins', () => {
     expect(logins([SECRET_B, SECRET_A]).open(sealed, 'ci.login.abc')).toBeDefined()
   })
 
+  it('when a connect flow is sealed, then it opens with its intent and person; a sign-in opens without any', () => {
+    const pending = logins()
+    const personId = '33333333-3333-4333-8333-333333333333'
+    const connect = { ...loginFor(pending.newState(NOW)), connect: { personId } }
+    expect(pending.open(pending.seal(connect, 'ci.login.abc'), 'ci.login.abc')).toEqual(connect)
+    const signIn = pending.open(
+      pending.seal(loginFor(pending.newState(NOW)), 'ci.login.abc'),
+      'ci.login.abc',
+    )
+    expect(signIn).toBeDefined()
+    expect(signIn?.connect).toBeUndefined()
+  })
+
   it('when returnTo has its longest allowed value, then the sealed sign-in stays under 1,100 characters', () => {
     const pending = logins()
     const login = { ...loginFor(pending.newState(NOW)), returnTo: `/${'a'.repeat(511)}` }

@@ -49,7 +49,6 @@ async function panel(view: ConnectionView, latest?: ImportRun, contacts = 46): P
     [view],
     new Map([[view.id, contacts]]),
     new Map(latest ? [[view.id, latest]] : []),
-    '/contacts',
   )
   const html = await new Promise<string>((resolve, reject) =>
     views.render('partials/source', { source, csrfToken: () => 'token' }, (err, out) =>
@@ -113,17 +112,31 @@ describe('the Sources panel', () => {
     expect(await panel(connection, undefined, 0)).toContain('Not imported yet.')
   })
 
-  it('when the connection needs reconnecting, then there is a Reconnect link back to /contacts and no Import now', async () => {
+  it('when the connection needs reconnecting, then Reconnect starts the connect flow for this connection, and there is no Import now', async () => {
     const html = await panel({ ...connection, status: 'reconnect_needed', connected: false })
-    expect(html).toContain('href="/login?provider=demo&amp;returnTo=%2Fcontacts"')
-    expect(html).toContain('Reconnect Demo Provider')
+    expect(html).toMatch(
+      /<form method="post" action="\/connect" class="inline"> <input type="hidden" name="_csrf" value="token"> <input type="hidden" name="connection" value="11111111-1111-4111-8111-111111111111"> <button type="submit">Reconnect Demo Provider<\/button>/,
+    )
+    expect(html).toContain('the contacts you have stay here until you remove them')
     expect(html).not.toContain('action="/import"')
     expect(html).not.toContain('Disconnect')
   })
 
   it('when the connection was disconnected, then it offers to connect again', async () => {
     const html = await panel({ ...connection, status: 'disconnected', connected: false })
-    expect(html).toContain('Connect Demo Provider')
+    expect(html).toContain('<button type="submit">Connect Demo Provider</button>')
     expect(html).not.toContain('action="/import"')
+  })
+
+  it('whatever its state, then the panel links its own Remove this source page', async () => {
+    for (const view of [
+      connection,
+      { ...connection, status: 'reconnect_needed' as const, connected: false },
+      { ...connection, status: 'disconnected' as const, connected: false },
+    ]) {
+      expect(await panel(view)).toContain(
+        '<a href="/connections/11111111-1111-4111-8111-111111111111/remove">Remove this source</a>',
+      )
+    }
   })
 })

@@ -1,6 +1,7 @@
 // Sign-in, callback, the add-or-switch question, sign-out and disconnect, read top to
 // bottom like a table.
 import express, { type Router } from 'express'
+import type { BeginAuthorization } from '../../auth/authorization-request.ts'
 import { createChooseAccount } from '../../auth/choose-account.ts'
 import type { ConsumedStates } from '../../auth/consumed-states.ts'
 import { createFinishLogin } from '../../auth/finish-login.ts'
@@ -28,6 +29,7 @@ export function createAuthRoutes(deps: {
   providers: ReadonlyMap<string, ProviderClient>
   pendingLogins: PendingLogins
   loginCookies: LoginCookies
+  beginAuthorization: BeginAuthorization
   consumedStates: ConsumedStates
   limits: RateLimits
   tokens: TokenStore
@@ -44,6 +46,8 @@ export function createAuthRoutes(deps: {
   postLogoutRedirectUri: string
   /** After a completed sign-in: the domain may start the person's first import. */
   afterSignIn?: (personId: string, connectionId: string) => Promise<unknown>
+  /** After a connect flow: that connection's import, whose progress is the next page. */
+  afterConnect?: (personId: string, connectionId: string) => Promise<{ id: string }>
 }): Router {
   const router = express.Router()
   const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 10 })

@@ -80,7 +80,7 @@ export function createContactRoutes(deps: {
     ])
     let total = 0
     for (const n of counts.values()) total += n
-    const sources = sourcesView(panels, counts, latest, LIST_PATH)
+    const sources = sourcesView(panels, counts, latest)
     res.render('pages/contacts', {
       title: 'Your contacts',
       notice: noticeOf(req.query),

@@ -16,6 +16,16 @@ const NOTICES: Record<string, Record<string, string>> = {
     unconfirmed:
       'Disconnected here, but your provider did not confirm that the app’s access was revoked. Remove the app in your provider’s account settings to be sure.',
   },
+  removed: {
+    revoked:
+      'The source was removed: its contacts and import history are deleted, and the app’s access was revoked at your provider.',
+    done: 'The source was removed: its contacts and import history are deleted.',
+    local:
+      'The source was removed: its contacts and import history are deleted. Your provider offers no way for apps to revoke access, so also remove the app in your provider’s account settings.',
+    unconfirmed:
+      'The source was removed: its contacts and import history are deleted, but your provider did not confirm that the app’s access was revoked. Remove the app in your provider’s account settings to be sure.',
+    last: 'Your last source was removed, with its contacts and import history. Nothing of yours is left here, so you are signed out.',
+  },
   signedout: {
     everywhere:
       'Signed out everywhere: every browser signed in as you is signed out, and every connection was ended.',

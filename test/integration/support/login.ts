@@ -9,6 +9,8 @@ export interface SignInOptions {
   consent?: 'allow' | 'deny'
   /** The page to start from (default /resource, which sends an anonymous visitor to sign in). */
   start?: string
+  /** POSTs this form to `start` instead of a GET (POST /connect, with its CSRF token). */
+  form?: Record<string, string>
 }
 
 /**
@@ -22,7 +24,10 @@ export async function authorizeAtProvider(
 ): Promise<string> {
   const isCallback = (url: string) => url.startsWith(`${appUrl}/auth/callback/`)
   const start = options.start ?? '/resource'
-  let hop: Hop = await browser.follow(`${appUrl}${start}`, { stopAt: isCallback })
+  let hop: Hop = await browser.follow(`${appUrl}${start}`, {
+    stopAt: isCallback,
+    form: options.form,
+  })
   for (let step = 0; step < 6; step++) {
     if (hop.location && isCallback(hop.location)) return hop.location
     if (hop.status !== 200) {

@@ -59,6 +59,8 @@ export interface TestStack {
   demo: DemoServers
   /** The second provider, "Demo Microsoft" (Graph), when the stack asked for it. */
   microsoft: DemoMicrosoftServers | undefined
+  /** The second provider's own demo servers (`other`), when the stack asked for one. */
+  other: DemoServers | undefined
   /** APP_URL: what the browser sees. Instance 0 answers there. */
   appUrl: string
   apps: AppInstance[]
@@ -107,6 +109,25 @@ export interface StackOptions {
   origins?: Record<string, string>
   /** Also run "Demo Microsoft" (PROVIDERS=demo,demo_microsoft), its Graph fake so set up. */
   microsoft?: Pick<DemoMicrosoftOptions, 'graph'>
+  /**
+   * A second provider, `other` ("Other Provider"): demo servers of its own (another issuer,
+   * so its accounts are other accounts than `demo`'s), configured beside `demo`.
+   */
+  other?: boolean
+}
+
+/** The environment that configures the `other` provider on its own demo servers. */
+function otherProviderEnv(other: DemoServers): Record<string, string> {
+  const env = demoProviderEnv(other)
+  return {
+    PROVIDERS: 'demo,other',
+    ...Object.fromEntries(
+      Object.entries(env)
+        .filter(([name]) => name !== 'PROVIDERS')
+        .map(([name, value]) => [name.replace(/^DEMO_/, 'OTHER_'), value]),
+    ),
+    OTHER_LABEL: 'Other Provider',
+  }
 }
 
 /** Retries fast enough for tests, still jittered and bounded. */
@@ -159,6 +180,16 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         },
         accessTokenTtlSeconds: options.accessTokenTtlSeconds,
         graph: options.microsoft.graph,
+  const other = options.other
+    ? await startDemoServers({
+        client: {
+          clientId: DEMO_CLIENT_ID,
+          clientSecret: DEMO_CLIENT_SECRET,
+          redirectUris: [`${appUrl}/auth/callback/other`],
+          postLogoutRedirectUris: [`${appUrl}/`],
+        },
+        accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+        contacts: options.contacts,
       })
     : undefined
 
@@ -179,7 +210,9 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     RATE_LIMIT_ACTIONS_PER_MINUTE: '100000',
     RATE_LIMIT_EXPORTS_PER_MINUTE: '100000',
     ...demoProviderEnv(demo),
-    ...(microsoft && { PROVIDERS: 'demo,demo_microsoft', ...demoMicrosoftEnv(microsoft) }),
+    ...(microsoft && demoMicrosoftEnv(microsoft)),
+    ...(other && otherProviderEnv(other)),
+    PROVIDERS: ['demo', microsoft && 'demo_microsoft', other && 'other'].filter(Boolean).join(','),
     ...(typeof options.env === 'function' ? options.env(demo) : options.env),
   }
 
@@ -189,6 +222,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const stack: TestStack = {
     demo,
     microsoft,
+    other,
     appUrl,
     apps: [],
     redis: createRedis(options.redisUrl ?? inject('redisUrl')),
@@ -211,6 +245,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       )
       await demo.close()
       await microsoft?.close()
+      await other?.close()
       const keys = await stack.redis.keys(`${prefix}*`)
       if (keys.length > 0) await stack.redis.del(...keys)
       await Promise.all([...stack.apps.map((app) => app.redis.quit()), stack.redis.quit()])
