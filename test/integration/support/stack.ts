@@ -180,6 +180,9 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         },
         accessTokenTtlSeconds: options.accessTokenTtlSeconds,
         graph: options.microsoft.graph,
+      })
+    : undefined
+
   const other = options.other
     ? await startDemoServers({
         client: {
