@@ -11,6 +11,9 @@ export async function writeAhead<T>(
   signal?: AbortSignal,
 ): Promise<PipelineOutcome> {
   let pending = pages.next()
+  // Stopped before the first page came (the signal may already be aborted): its failure,
+  // an aborted backoff wait say, must not surface as an unhandled rejection.
+  pending.catch(() => {})
   try {
     for (;;) {
       const result = await untilAborted(pending, signal)

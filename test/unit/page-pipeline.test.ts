@@ -78,4 +78,34 @@ describe('writeAhead', () => {
     ).rejects.toThrow('page 2 failed')
     expect(written).toEqual([1])
   })
+
+  it('when the run is stopped before the first page came, then its failure is not unhandled', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const stop = new AbortController()
+      stop.abort()
+      const pages = (async function* () {
+        // The first read waits (a backoff after a 429), and its wait is aborted.
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        throw new DOMException('This operation was aborted', 'AbortError')
+      })()
+      const written: unknown[] = []
+      const outcome = await writeAhead(
+        pages,
+        async (page) => {
+          written.push(page)
+        },
+        stop.signal,
+      )
+      await new Promise((resolve) => setTimeout(resolve, 30))
+
+      expect(outcome).toBe('stopped')
+      expect(written).toEqual([])
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
 })
