@@ -17,6 +17,7 @@ import pg from 'pg'
 import { createContactsStore } from '../src/address-book/contacts-store.ts'
 import { jsonParam } from '../src/address-book/json-param.ts'
 import { searchText, sortKey } from '../src/address-book/normalize.ts'
+import { encodeRaw } from '../src/address-book/raw-payload.ts'
 import { toStoredData } from '../src/address-book/stored-data.ts'
 import { type Contact, displayName } from '../src/contacts/contact.ts'
 import { createDatabase } from '../src/db/database.ts'
@@ -55,7 +56,7 @@ const connectionId = owner[0]?.id as string
 const store = createContactsStore({ db, defaultPhoneRegion: 'GB' })
 if (process.env.SETUP) await db.query(process.env.SETUP)
 await db.query(`CREATE TABLE floor (person_id uuid, connection_id uuid, external_id text,
-  etag text, display_name text, sort_key text, search_text text, data jsonb, raw json,
+  etag text, display_name text, sort_key text, search_text text, data jsonb, raw bytea,
   seen_by uuid)`)
 
 /** The columns of a page, computed as the store computes them. */
@@ -69,7 +70,7 @@ function rowsOf(page: Contact[]) {
       sortKey: sortKey(shown),
       searchText: searchText(contact, shown),
       data: toStoredData(contact),
-      raw: contact.raw ?? null,
+      raw: encodeRaw(contact.raw),
     }
   })
 }
@@ -88,7 +89,7 @@ const floors: Record<string, (page: Contact[], seenBy: string) => Promise<unknow
         row.sortKey,
         row.searchText,
         JSON.stringify(row.data),
-        JSON.stringify(row.raw),
+        row.raw,
         seenBy,
       ]
       tuples.push(`(${tuple.map((_, j) => `$${values.length + j + 1}`).join(', ')})`)
@@ -100,11 +101,10 @@ const floors: Record<string, (page: Contact[], seenBy: string) => Promise<unknow
     const rows = rowsOf(page)
     return client.query(
       `INSERT INTO floor SELECT $1, $2, t.external_id, t.etag, t.display_name, t.sort_key,
-         t.search_text, d.value::jsonb, r.value, $3
-       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-           WITH ORDINALITY AS t (external_id, etag, display_name, sort_key, search_text, n)
-         JOIN json_array_elements($9::json) WITH ORDINALITY AS d (value, n) USING (n)
-         JOIN json_array_elements($10::json) WITH ORDINALITY AS r (value, n) USING (n)`,
+         t.search_text, d.value::jsonb, t.raw, $3
+       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $10::bytea[])
+           WITH ORDINALITY AS t (external_id, etag, display_name, sort_key, search_text, raw, n)
+         JOIN json_array_elements($9::json) WITH ORDINALITY AS d (value, n) USING (n)`,
       [
         personId,
         connectionId,
@@ -115,7 +115,7 @@ const floors: Record<string, (page: Contact[], seenBy: string) => Promise<unknow
         rows.map((row) => row.sortKey),
         rows.map((row) => row.searchText),
         jsonParam(rows.map((row) => row.data)),
-        jsonParam(rows.map((row) => row.raw)),
+        rows.map((row) => row.raw),
       ],
     )
   },

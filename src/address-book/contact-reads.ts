@@ -8,6 +8,7 @@ import type { Database } from '../db/database.ts'
 import type { ContactListPage, ContactSummary, StoredContact } from './contacts-store.ts'
 import { decodeCursor, encodeCursor, isUuid, type ListPosition } from './list-cursor.ts'
 import { searchPatterns } from './normalize.ts'
+import { decodeRaw } from './raw-payload.ts'
 import { fromStoredData, type StoredData } from './stored-data.ts'
 
 type Db = Pick<Database, 'query'>
@@ -50,7 +51,7 @@ interface FullRow {
   display_name: string
   sort_key: string
   data: StoredData
-  raw: unknown
+  raw: Buffer | null
   created_at: Date
   updated_at: Date
 }
@@ -79,7 +80,7 @@ const toStored = (row: FullRow): StoredContact => ({
   externalId: row.external_id,
   etag: row.etag ?? undefined,
   displayName: row.display_name,
-  contact: fromStoredData(row, row.raw),
+  contact: fromStoredData(row, decodeRaw(row.raw)),
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 })

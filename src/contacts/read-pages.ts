@@ -43,6 +43,8 @@ export interface ReadPagesDeps {
   options?: ListOptions
   /** Runs each page's read (refresh-and-retry included), e.g. again after a 429. */
   retry?: <T>(read: () => Promise<T>) => Promise<T>
+  /** Called as each page's request is sent, its access token in hand (and on each retry). */
+  onRequest?: () => void
 }
 
 export async function* readPages(deps: ReadPagesDeps): AsyncGenerator<ContactsPage, void> {
@@ -96,7 +98,10 @@ function checkCursor(
 
 /** One page, with one refresh-and-retry when the token is refused. */
 function readPage(deps: ReadPagesDeps, cursor: PageCursor | undefined) {
-  return withAccessToken(deps, (token) => deps.source.listPage(token, cursor, deps.options))
+  return withAccessToken(deps, (token) => {
+    deps.onRequest?.()
+    return deps.source.listPage(token, cursor, deps.options)
+  })
 }
 
 /**

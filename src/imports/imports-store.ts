@@ -348,10 +348,12 @@ export function createImportsStore(deps: { db: Pick<Database, 'query' | 'pool'> 
     },
 
     async finish(tx, id, outcome) {
+      // clock_timestamp(), not now(): the moment the run ends, its sweep included, not the
+      // start of the transaction that ends it.
       const error = outcome.state === 'failed' ? outcome.error : undefined
       const runner: Queryable = tx ?? db.pool
       const { rowCount } = await runner.query(
-        `UPDATE imports SET state = $2, finished_at = now(), deleted = deleted + $3,
+        `UPDATE imports SET state = $2, finished_at = clock_timestamp(), deleted = deleted + $3,
            error_code = $4, error_message = $5, error_retryable = $6,
            started_at = COALESCE(started_at, now())
          WHERE id = $1 AND state IN ('waiting', 'active')`,

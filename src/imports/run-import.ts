@@ -24,7 +24,7 @@ import type { Connection, PeopleStore } from '../people/people-store.ts'
 import type { Backoff } from './backoff.ts'
 import { type ImportEvents, isFinished } from './import-events.ts'
 import type { ImportCounts, ImportsStore, RunRecord } from './imports-store.ts'
-import { writeAhead } from './page-pipeline.ts'
+import { createRequestGate, writeAhead } from './page-pipeline.ts'
 import {
   connectionEnded,
   importErrorOf,
@@ -144,6 +144,7 @@ export function createRunImport(deps: RunImportDeps) {
     if (resume && !resume.next) return { outcome: 'done', syncToken: resume.syncToken }
     const from = record.kind === 'incremental' ? (resume?.from ?? syncToken) : undefined
     let newToken: string | undefined
+    const gate = createRequestGate()
     const pages = readPages({
       source: provider.source,
       contactsUrl: provider.contactsUrl,
@@ -152,6 +153,7 @@ export function createRunImport(deps: RunImportDeps) {
       pagesBefore: progress.pagesDone,
       options: from ? { syncToken: from } : undefined,
       retry: (read) => backoff.retry(read, signal),
+      onRequest: gate.sent,
     })
     const outcome = await writeAhead(
       pages,
@@ -160,6 +162,7 @@ export function createRunImport(deps: RunImportDeps) {
         newToken = page.syncToken ?? newToken
       },
       signal,
+      gate,
     )
     // A provider that sent no new token: the old one still stands for the changes applied.
     return { outcome, syncToken: newToken ?? from }

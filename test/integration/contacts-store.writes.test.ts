@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createContactsStore } from '../../src/address-book/contacts-store.ts'
+import { decodeRaw } from '../../src/address-book/raw-payload.ts'
 import {
   addConnection,
   contact,
@@ -50,7 +51,10 @@ async function rows(owner: Owner): Promise<Map<string, StoredRow>> {
      FROM contacts WHERE connection_id = $1`,
     [owner.connectionId],
   )
-  return new Map(rows.map((row) => [row.external_id, row]))
+  // raw is packed (raw-payload.ts): read as the app reads it.
+  return new Map(
+    rows.map((row) => [row.external_id, { ...row, raw: decodeRaw(row.raw as Buffer | null) }]),
+  )
 }
 
 const page = (from: number, count: number) =>
@@ -173,7 +177,8 @@ describe('upsert', () => {
     expect(await upsert(alice, [awkward])).toEqual({ created: 1, updated: 0, unchanged: 0 })
     const row = (await rows(alice)).get('people/c1')
     expect(row?.display_name).toBe('Zoë "Ünïcødé" 😀 \ufffd ; , \\')
-    expect(row?.raw).toEqual({ weird: 'ab', lone: '\ufffd', key: 1 })
+    // The provider's record is kept exactly as sent: packed, it is bytes to PostgreSQL.
+    expect(row?.raw).toEqual({ weird: 'a\u0000b', lone: '\udc00', 'key\u0000': 1 })
     expect(await store().get(alice.personId, (await idOf(alice, 'people/c1')) ?? '')).toMatchObject(
       { contact: { notes: [{ value: 'line\nbreak \\u0000 literally' }] } },
     )

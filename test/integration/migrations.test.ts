@@ -4,16 +4,17 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { PG_MIGRATE_LOCK_ID } from 'node-pg-migrate'
+import { PG_MIGRATE_LOCK_ID, runner } from 'node-pg-migrate'
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
-import { MIGRATIONS_TABLE, runMigrations } from '../../src/db/migrate.ts'
+import { createContactsStore } from '../../src/address-book/contacts-store.ts'
+import { MIGRATIONS_DIR, MIGRATIONS_TABLE, runMigrations } from '../../src/db/migrate.ts'
 import { ROOT_DIR } from '../../src/paths.ts'
 import { createTestDatabase, type TestDatabase } from './support/database.ts'
 import { memoryLogger } from './support/stack.ts'
 
 const FIRST = '0001_people-and-connections'
-const ALL = [FIRST, '0002_address-book', '0003_contact-counts']
+const ALL = [FIRST, '0002_address-book', '0003_contact-counts', '0004_packed-raw']
 
 const databases: TestDatabase[] = []
 async function emptyDatabase(): Promise<TestDatabase> {
@@ -146,6 +147,54 @@ describe('migrations', () => {
     await db.query('DELETE FROM people WHERE id = $1', [person?.id])
     const { rows } = await db.query('SELECT id FROM connections')
     expect(rows).toEqual([])
+  })
+
+  it('when contacts were stored with raw json before 0004, then they read back the same after it', async () => {
+    const database = await emptyDatabase()
+    // json keeps the text as sent: spacing, key order and a NUL escape (jsonb would refuse it).
+    const raw = '{"resourceName": "people/c1",  "z": 1, "a": "x\\u0000y", "names": []}'
+    const client = new pg.Client({ connectionString: database.url })
+    await client.connect()
+    try {
+      await runner({
+        dbClient: client,
+        dir: MIGRATIONS_DIR,
+        migrationsTable: MIGRATIONS_TABLE,
+        direction: 'up',
+        count: 3,
+        log: () => {},
+      })
+      await client.query(
+        `WITH p AS (INSERT INTO people DEFAULT VALUES RETURNING id),
+         c AS (INSERT INTO connections (person_id, provider, issuer, subject)
+               SELECT id, 'demo', 'http://127.0.0.1/issuer', 's' FROM p RETURNING id, person_id)
+         INSERT INTO contacts (person_id, connection_id, external_id, display_name, sort_key,
+                               search_text, data, raw)
+         SELECT person_id, id, 'people/c1', 'Ada', 'ada', 'ada', '{"name":{"display":"Ada"}}', $1::json
+         FROM c`,
+        [raw],
+      )
+    } finally {
+      await client.end()
+    }
+    expect(await runMigrations({ databaseUrl: database.url, log: memoryLogger([]) })).toEqual([
+      '0004_packed-raw',
+    ])
+
+    const { rows } = await database.db.query<{ id: string; person_id: string; raw: Buffer }>(
+      'SELECT id, person_id, raw FROM contacts',
+    )
+    expect(rows[0]?.raw.toString('utf8')).toBe(raw)
+    const stored = await createContactsStore({ db: database.db, defaultPhoneRegion: 'GB' }).get(
+      rows[0]?.person_id ?? '',
+      rows[0]?.id ?? '',
+    )
+    expect(stored?.contact.raw).toEqual({
+      resourceName: 'people/c1',
+      z: 1,
+      a: 'x\u0000y',
+      names: [],
+    })
   })
 
   it('when they run twice in a row, then the second run applies nothing', async () => {

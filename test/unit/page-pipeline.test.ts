@@ -1,6 +1,6 @@
 // Fetching and writing overlap, one page ahead and no more.
 import { describe, expect, it } from 'vitest'
-import { writeAhead } from '../../src/imports/page-pipeline.ts'
+import { createRequestGate, writeAhead } from '../../src/imports/page-pipeline.ts'
 
 /** A reader of `count` pages that records when each fetch starts and ends. */
 function reader(count: number, log: string[], fetchMs = 5) {
@@ -107,5 +107,53 @@ describe('writeAhead', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled)
     }
+  })
+
+  it('when the next page’s request waits for its access token, then the write of this page starts only once that request is out', async () => {
+    const log: string[] = []
+    const gate = createRequestGate()
+    const pages = (async function* () {
+      for (let page = 1; page <= 3; page++) {
+        // The access token's round trips, then the request.
+        await new Promise((resolve) => setTimeout(resolve, 15))
+        log.push(`request ${page}`)
+        gate.sent()
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        yield page
+      }
+    })()
+    const outcome = await writeAhead(
+      pages,
+      async (page) => {
+        log.push(`write ${page}`)
+      },
+      undefined,
+      gate,
+    )
+
+    expect(outcome).toBe('done')
+    // The last page has no request after it: its write goes ahead at once.
+    expect(log).toEqual(['request 1', 'request 2', 'write 1', 'request 3', 'write 2', 'write 3'])
+  })
+
+  it('when the read ahead fails before any request, then the write is not held up, and the failure comes after it', async () => {
+    const written: number[] = []
+    const gate = createRequestGate()
+    const pages = (async function* () {
+      gate.sent()
+      yield 1
+      throw new Error('no access token')
+    })()
+    await expect(
+      writeAhead(
+        pages,
+        async (page) => {
+          written.push(page)
+        },
+        undefined,
+        gate,
+      ),
+    ).rejects.toThrow('no access token')
+    expect(written).toEqual([1])
   })
 })
