@@ -70,7 +70,7 @@ export function mergeCard(
       key,
     )
   const emails = of(
-    (c) => c.emails,
+    (c) => c.emails.map((e) => ({ ...e, address: e.address.trim() })),
     (e) => emailKey(e.address),
   )
   const phones = of(
