@@ -29,8 +29,14 @@ type Db = Pick<Database, 'query'>
 
 const DEFAULT_BATCH_SIZE = 500
 
-/** A contact that is not a lead of another's card: alone, or the lead of its own. */
-const LISTED = `NOT EXISTS (SELECT 1 FROM card_members m WHERE m.contact_id = c.id AND m.card_id <> c.id)`
+/**
+ * A contact that is not behind another's lead: alone, or the lead of its own card. OFFSET 0
+ * keeps it one primary-key probe per contact walked: flattened into an anti-join, the
+ * planner would read all of card_members for a page of 50 (on a young table's statistics it
+ * did, at 3 s a page).
+ */
+const LISTED = `NOT EXISTS (
+  SELECT 1 FROM card_members m WHERE m.contact_id = c.id AND m.card_id <> c.id OFFSET 0)`
 
 /** The number of cards: the contacts (0003's counts) less those standing behind a lead. */
 const CARD_TOTAL = `(SELECT COALESCE(sum(contacts), 0) FROM contact_counts WHERE person_id = $1)
