@@ -14,7 +14,11 @@
 //   - the worker's peak RSS (VmHWM), PostgreSQL bytes per contact (table, TOAST, indexes),
 //     an incremental run with no changes;
 //   - /contacts (first page, a later page, a search): throughput and p99 beside the
-//     signed-in start page.
+//     signed-in start page;
+//   - then a second source of the same size for the same person, 30 % of it the same people
+//     (same email and phone, another name), written page by page through the store: its
+//     write rate against the same floor (the cards are grouped as it writes, migration
+//     0005), the bytes per contact of the keys and cards, and /contacts again, now cards.
 //
 //   node bench/import.ts [--contacts 25000] [--latency 300] [--seconds 3]
 //
@@ -36,8 +40,10 @@ import {
   demoProviderEnv,
   startDemoServers,
 } from '../demo/stack.ts'
+import { fromStoredData, type StoredData } from '../src/address-book/stored-data.ts'
 import { loadConfig } from '../src/config.ts'
 import { readPages } from '../src/contacts/read-pages.ts'
+import { inTransaction } from '../src/db/transaction.ts'
 import { createLogger } from '../src/log.ts'
 import { ROOT_DIR } from '../src/paths.ts'
 import { createRuntime, type Runtime } from '../src/runtime.ts'
@@ -325,6 +331,72 @@ async function main() {
     )
     const search = await load(`${appUrl}/contacts?q=${encodeURIComponent('mar')}`, cookie)
 
+    // 5. A second source for the same person: 30 % the same people, the rest new ones.
+    const { rows: workRows } = await db.query(
+      `INSERT INTO connections (person_id, provider, issuer, subject)
+       VALUES ($1, 'work', 'bench', 'bench-work') RETURNING id`,
+      [personId],
+    )
+    const workId = workRows[0].id as string
+    const { rows: firstBook } = await db.query(
+      'SELECT external_id, etag, data FROM contacts WHERE connection_id = $1 ORDER BY external_id',
+      [connectionId],
+    )
+    const second = firstBook.map(
+      (row: { external_id: string; etag: string | null; data: StoredData }, i: number) => {
+        const c = fromStoredData(row, undefined)
+        const same = i % 10 < 3
+        return {
+          ...c,
+          externalId: `work/${i}`,
+          etag: `w${i}`,
+          name: { ...c.name, display: `${c.name.display ?? 'Someone'} (work)` },
+          emails: same
+            ? c.emails
+            : [{ address: `w${i}@work.example`, type: 'work', primary: true }],
+          phones: same ? c.phones : [],
+        }
+      },
+    )
+    const store = runtime.services.contactsStore
+    const secondStarted = performance.now()
+    for (let i = 0; i < second.length; i += 1000) {
+      await inTransaction({ pool: db }, (tx) =>
+        store.upsert(
+          tx,
+          { personId, connectionId: workId, seenBy: undefined },
+          second.slice(i, i + 1000),
+        ),
+      )
+    }
+    const secondRate = second.length / ((performance.now() - secondStarted) / 1000)
+    await db.query('VACUUM ANALYZE contacts, contact_keys, card_members')
+    const { rows: cardBytes } = await db.query(
+      `SELECT (pg_total_relation_size('contact_keys') + pg_total_relation_size('card_members')
+               + pg_total_relation_size('card_totals'))::float / (SELECT count(*) FROM contacts) AS bytes,
+              (SELECT count(*) FROM card_members WHERE contact_id <> card_id)::int AS merged`,
+    )
+    const merged = (await (
+      await fetch(`${appUrl}/contacts`, { headers: { cookie, accept: 'application/json' } })
+    ).json()) as { next?: string; count: number; contactCount: number }
+    let mergedLater = merged.next
+    for (let i = 0; i < 10 && mergedLater; i++) {
+      const page = (await (
+        await fetch(`${appUrl}/contacts?after=${encodeURIComponent(mergedLater)}`, {
+          headers: { cookie, accept: 'application/json' },
+        })
+      ).json()) as { next?: string }
+      mergedLater = page.next ?? mergedLater
+      if (!page.next) break
+    }
+    const start2 = await load(`${appUrl}/`, cookie)
+    const first2 = await load(`${appUrl}/contacts`, cookie)
+    const later2 = await load(
+      `${appUrl}/contacts?after=${encodeURIComponent(mergedLater ?? '')}`,
+      cookie,
+    )
+    const search2 = await load(`${appUrl}/contacts?q=${encodeURIComponent('mar')}`, cookie)
+
     const ratio = (a: number, b: number) => (a / b).toFixed(2)
     const report = [
       `import benchmark: ${CONTACTS} contacts, pages of 1,000, worker process, PostgreSQL ${(await db.query('SHOW server_version')).rows[0].server_version}`,
@@ -338,10 +410,24 @@ async function main() {
       `/contacts first page:   ${Math.round(first.rps)} req/s, p99 ${first.p99} ms (×${ratio(first.rps, start.rps)} of baseline)`,
       `/contacts later page:   ${Math.round(laterPage.rps)} req/s, p99 ${laterPage.p99} ms (×${ratio(laterPage.rps, start.rps)})`,
       `/contacts?q=mar:        ${Math.round(search.rps)} req/s, p99 ${search.p99} ms (×${ratio(search.rps, start.rps)})`,
+      `second source, ${second.length} contacts (30 % the same people), through the store: ${Math.round(secondRate)} contacts/s → ${ratio(secondRate, floorRate)} of plain INSERTs (aim ≥ 0.5)`,
+      `cards: ${merged.count} of ${merged.contactCount} contacts (${cardBytes[0].merged} merged behind a lead); keys and cards ${Math.round(cardBytes[0].bytes)} bytes per contact`,
+      `/ signed in (baseline): ${Math.round(start2.rps)} req/s, p99 ${start2.p99} ms`,
+      `/contacts cards, first page: ${Math.round(first2.rps)} req/s, p99 ${first2.p99} ms (×${ratio(first2.rps, start2.rps)} of baseline)`,
+      `/contacts cards, later page: ${Math.round(later2.rps)} req/s, p99 ${later2.p99} ms (×${ratio(later2.rps, start2.rps)})`,
+      `/contacts cards, ?q=mar:     ${Math.round(search2.rps)} req/s, p99 ${search2.p99} ms (×${ratio(search2.rps, start2.rps)})`,
     ]
     process.stdout.write(`${report.join('\n')}\n`)
     const runs = [withLatency, incremental, noLatency]
-    const errors = start.errors + first.errors + laterPage.errors + search.errors
+    const errors =
+      start.errors +
+      first.errors +
+      laterPage.errors +
+      search.errors +
+      start2.errors +
+      first2.errors +
+      later2.errors +
+      search2.errors
     failed =
       runs.some((r) => r.state !== 'completed') ||
       withLatency.counts.created !== CONTACTS ||

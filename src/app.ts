@@ -169,6 +169,7 @@ export function createApp(deps: AppDeps): Express {
       imports: services.importsStore,
       providers,
       tokens: services.tokens,
+      limit: limits.actions,
     }),
   )
 

@@ -21,14 +21,18 @@ export interface ContactReads {
   count(personId: string, q?: string): Promise<number>
   countByConnection(personId: string): Promise<Map<string, number>>
   get(personId: string, id: string): Promise<StoredContact | undefined>
-  stream(personId: string, batchSize?: number): AsyncGenerator<StoredContact[], void>
+  stream(
+    personId: string,
+    batchSize?: number,
+    options?: { connectionId?: string },
+  ): AsyncGenerator<StoredContact[], void>
 }
 
 /** A page of the list holds at most this many rows, whatever the caller asks for. */
 export const MAX_LIST_LIMIT = 1000
 const DEFAULT_BATCH_SIZE = 500
 
-interface SummaryRow {
+export interface SummaryRow {
   id: string
   connection_id: string
   display_name: string
@@ -42,7 +46,7 @@ interface ListRow extends SummaryRow {
   total: number
 }
 
-interface FullRow {
+export interface FullRow {
   id: string
   connection_id: string
   provider: string
@@ -57,14 +61,14 @@ interface FullRow {
 }
 
 // Lists hold the provider's primary item first (contacts/contact.ts): item 0 is the one.
-const SUMMARY_COLUMNS = `c.id, c.connection_id, c.display_name, c.sort_key,
+export const SUMMARY_COLUMNS = `c.id, c.connection_id, c.display_name, c.sort_key,
   c.data->'emails'->0->>'address' AS email, c.data->'phones'->0->>'value' AS phone,
   c.data->'organizations'->0->>'name' AS organization`
 
-const FULL_COLUMNS = `c.id, c.connection_id, conn.provider, c.external_id, c.etag,
+export const FULL_COLUMNS = `c.id, c.connection_id, conn.provider, c.external_id, c.etag,
   c.display_name, c.sort_key, c.data, c.raw, c.created_at, c.updated_at`
 
-const toSummary = (row: SummaryRow): ContactSummary => ({
+export const toSummary = (row: SummaryRow): ContactSummary => ({
   id: row.id,
   connectionId: row.connection_id,
   displayName: row.display_name,
@@ -73,7 +77,7 @@ const toSummary = (row: SummaryRow): ContactSummary => ({
   organization: row.organization ?? undefined,
 })
 
-const toStored = (row: FullRow): StoredContact => ({
+export const toStored = (row: FullRow): StoredContact => ({
   id: row.id,
   connectionId: row.connection_id,
   provider: row.provider,
@@ -218,7 +222,7 @@ export function createContactReads(deps: {
       return rows[0] ? toStored(rows[0]) : undefined
     },
 
-    async *stream(personId, batchSize = DEFAULT_BATCH_SIZE) {
+    async *stream(personId, batchSize = DEFAULT_BATCH_SIZE, options = {}) {
       // A keyset loop rather than a server-side cursor: between two batches nothing is
       // held — no pooled connection, no open transaction — however slowly the download
       // is read. A contact renamed during the export may be met twice or not at all;
@@ -227,7 +231,10 @@ export function createContactReads(deps: {
       let after: ListPosition | undefined
       for (;;) {
         const values: unknown[] = [personId]
-        const where = filter(values, { patterns: [], after, alias: 'c' })
+        let where = filter(values, { patterns: [], after, alias: 'c' })
+        // One source's contacts only (an export per source); the person is still first.
+        if (options.connectionId)
+          where += ` AND c.connection_id = $${values.push(options.connectionId)}`
         values.push(size)
         const { rows } = await db.query<FullRow>(
           `SELECT ${FULL_COLUMNS} FROM contacts c JOIN connections conn ON conn.id = c.connection_id

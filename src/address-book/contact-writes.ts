@@ -247,7 +247,10 @@ export function createContactWrites(): ContactWrites {
          cleared AS (
            DELETE FROM contact_marks
            WHERE connection_id IN (SELECT id FROM connections WHERE person_id = $1)
-         )
+         ),
+         -- The person's splits and joins name imported records (migration 0005).
+         splits AS (DELETE FROM card_splits WHERE person_id = $1),
+         joins AS (DELETE FROM card_joins WHERE person_id = $1)
          SELECT count(*)::int AS count FROM gone`,
         [personId],
       )

@@ -6,6 +6,8 @@ import type { CountryCode } from 'libphonenumber-js/max'
 import type { PoolClient } from 'pg'
 import type { Contact } from '../contacts/contact.ts'
 import type { Database } from '../db/database.ts'
+import { createCardReads } from './card-reads.ts'
+import { createCardRules } from './card-rules.ts'
 import { createContactReads } from './contact-reads.ts'
 import { createContactWrites } from './contact-writes.ts'
 
@@ -54,6 +56,45 @@ export interface ContactListPage {
   count: number
 }
 
+/** One row of the merged list (migration 0005): a card, named by its lead contact's id. */
+export interface CardSummary {
+  /** The lead contact's id: /contacts/:id of any of the card's contacts shows the card. */
+  id: string
+  displayName: string
+  /** The lead's (else the first member's) primary email, phone and organisation. */
+  email: string | undefined
+  phone: string | undefined
+  organization: string | undefined
+  /** The connections its contacts came from, the lead's first. */
+  connectionIds: string[]
+  /** How many contacts it merges. */
+  contacts: number
+}
+
+export interface CardListPage {
+  cards: CardSummary[]
+  /** Opaque keyset cursor of the next page; undefined on the last. */
+  next: string | undefined
+  /** How many cards the book holds (with `q`, how many match), on every page. */
+  count: number
+}
+
+/** Why a card's contacts are one: a key they share, or the person's own join. */
+export type CardReason =
+  | { kind: 'email' | 'phone'; value: string; contactIds: string[] }
+  | { kind: 'joined'; contactIds: [string, string] }
+
+export interface StoredCard {
+  /** The lead contact's id. */
+  id: string
+  /** Every contact of the card, the lead first. */
+  contacts: StoredContact[]
+  /** Empty for a card of one contact (and in streamCards, which does not read them). */
+  reasons: CardReason[]
+  /** The card's contacts that the person took out of a card (split), by id. */
+  takenOut: string[]
+}
+
 export interface ContactsStore {
   /**
    * Creates or updates the records of one page in one statement, and marks them as seen by
@@ -95,9 +136,38 @@ export interface ContactsStore {
    * Every contact of the person in list order, in batches read through a cursor, so an
    * export never holds the whole book. Stop iterating to release the cursor.
    */
-  stream(personId: string, batchSize?: number): AsyncGenerator<StoredContact[], void>
-  /** Deletes every contact of the person; returns how many. */
+  stream(
+    personId: string,
+    batchSize?: number,
+    options?: { connectionId?: string },
+  ): AsyncGenerator<StoredContact[], void>
+  /** Deletes every contact of the person (and their split and join rules); returns how many. */
   removeAll(tx: Queryable, personId: string): Promise<number>
+
+  /**
+   * One page of the person's cards, in the list's order (a card sorts as its lead), keyset
+   * paged, with the number of cards (or of cards with a matching contact). `q` searches
+   * every contact of a card. A malformed `after` throws AppError BAD_REQUEST.
+   */
+  listCards(
+    personId: string,
+    options: { q?: string; after?: string; limit: number },
+  ): Promise<CardListPage>
+  /** How many contacts and how many cards the person has. */
+  counts(personId: string): Promise<{ contacts: number; cards: number }>
+  /**
+   * The card that holds one of the person's contacts (any of its contacts' ids; the card's
+   * own `id` is its lead's); undefined when the id is not the person's (or not a uuid).
+   */
+  card(personId: string, contactId: string): Promise<StoredCard | undefined>
+  /** Every card in list order, in batches, as stream() reads contacts. */
+  streamCards(personId: string, batchSize?: number): AsyncGenerator<StoredCard[], void>
+  /** Takes the contact out of its card, remembered across imports (card-rules.ts). */
+  split(personId: string, contactId: string): Promise<boolean>
+  /** Makes the cards of two contacts one, remembered across imports. */
+  join(personId: string, contactId: string, otherId: string): Promise<boolean>
+  /** Forgets a split: the contact is grouped by its keys again. */
+  regroupAgain(personId: string, contactId: string): Promise<boolean>
 }
 
 /**
@@ -105,8 +175,14 @@ export interface ContactsStore {
  * a searched phone number written without its country code, as the import did.
  */
 export function createContactsStore(deps: {
-  db: Pick<Database, 'query'>
+  db: Pick<Database, 'query' | 'pool'>
   defaultPhoneRegion: CountryCode | undefined
 }): ContactsStore {
-  return { ...createContactWrites(), ...createContactReads(deps) }
+  const cards = createCardReads(deps)
+  return {
+    ...createContactWrites(),
+    ...createContactReads(deps),
+    ...cards,
+    ...createCardRules(deps),
+  }
 }

@@ -190,7 +190,7 @@ export function defuse(cell: string): string {
   return cell
 }
 
-const OPTIONS = {
+export const CSV_OPTIONS = {
   record_delimiter: 'windows', // RFC 4180 §2: CRLF
   // With a record delimiter given, csv-stringify only quotes cells holding CRLF itself; a
   // lone LF or CR in a note must be quoted too, or a reader splits the record there.
@@ -199,13 +199,13 @@ const OPTIONS = {
 
 /** The header line, after the UTF-8 byte order mark that Excel needs to read UTF-8. */
 export function csvHead(): string {
-  return stringify([CSV_COLUMNS], { ...OPTIONS, bom: true })
+  return stringify([CSV_COLUMNS], { ...CSV_OPTIONS, bom: true })
 }
 
 export function csvRows(batch: readonly StoredContact[]): string {
   return stringify(
     batch.map((stored) => rowOf(stored.contact).map(defuse)),
-    OPTIONS,
+    CSV_OPTIONS,
   )
 }
 

@@ -221,11 +221,15 @@ describe('carol imports her contacts in a real browser', () => {
     expect(await mainText()).toContain('1 match for “zoe angstrom”')
     expect(await page.getByRole('link', { name: 'Zoë Ångström' }).count()).toBe(1)
 
+    // José shares an address or a number with another of carol's contacts: one card, shown
+    // under its lead's name, whose page holds José.
     await search('jose@mueller.example')
     expect(await mainText()).toContain('1 match for “jose@mueller.example”')
-    expect(await page.locator('table.contacts tbody tr').first().textContent()).toContain(
-      'José Müller',
-    )
+    await page.locator('table.contacts tbody tr a').first().click()
+    await page.waitForURL(/\/contacts\/[0-9a-f-]{36}$/)
+    expect(await mainText()).toContain('José Müller')
+    expect(await mainText()).toContain('jose@mueller.example')
+    await page.goBack()
 
     // Stored as "+46 8 555 010 23"; a Swede writes it with the trunk prefix.
     expect(zoe().phoneNumbers?.[0]?.value).toBe('+46 8 555 010 23')
@@ -249,9 +253,13 @@ describe('carol imports her contacts in a real browser', () => {
     await shot('contact-zoe.png')
   })
 
-  it('when carol downloads the vCard, then ical.js reads one card per contact, and a contact’s name, emails and phones are the provider’s', async () => {
+  it('when carol downloads the vCard, then ical.js reads one card per card of her book (contacts that share an email or a phone are one), and a contact’s name, emails and phones are the provider’s', async () => {
     await page.getByRole('link', { name: '← All contacts' }).click()
     await page.waitForURL(`${stack.appUrl}/contacts`)
+    // The demo's generated people share addresses here and there: those are merged.
+    const shownCards = Number(/([\d,]+) cards? from/.exec(await mainText())?.[1]?.replace(/,/g, ''))
+    expect(shownCards).toBeGreaterThan(0)
+    expect(shownCards).toBeLessThanOrEqual(BOOK_SIZE)
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'vCard (.vcf)' }).click(),
@@ -263,7 +271,7 @@ describe('carol imports her contacts in a real browser', () => {
     const cards = (parsed[0] === 'vcard' ? [parsed] : parsed).map(
       (jcal) => new ICAL.Component(jcal as unknown[]),
     )
-    expect(cards).toHaveLength(BOOK_SIZE)
+    expect(cards).toHaveLength(shownCards)
     const known = zoe()
     const card = cards.find((c) => c.getFirstPropertyValue('fn') === 'Zoë Ångström')
     if (!card) throw new Error('no card for Zoë Ångström')

@@ -49,9 +49,9 @@ const store = () => stack.apps[0]?.services.contactsStore as ContactsStore
 
 /** Counts the batches the export reads, passing them through from the real store. */
 function countBatches() {
-  const real = store().stream
+  const real = store().streamCards
   const calls: Array<{ personId: string; batchSize: number | undefined; batches: number[] }> = []
-  store().stream = async function* (personId, batchSize) {
+  store().streamCards = async function* (personId, batchSize) {
     const call = { personId, batchSize, batches: [] as number[] }
     calls.push(call)
     for await (const batch of real.call(store(), personId, batchSize)) {
@@ -59,7 +59,7 @@ function countBatches() {
       yield batch
     }
   }
-  return { calls, restore: () => (store().stream = real) }
+  return { calls, restore: () => (store().streamCards = real) }
 }
 
 describe('vCard export', () => {
@@ -85,7 +85,7 @@ describe('vCard export', () => {
     }
   })
 
-  it('when the export runs, then it reads the book through the store’s stream in batches of at most EXPORT_BATCH_SIZE, for alice only', async () => {
+  it('when the export runs, then it reads the cards through the store’s streamCards in batches of at most EXPORT_BATCH_SIZE, for alice only', async () => {
     const spy = countBatches()
     try {
       const hop = await alice.request(`${stack.appUrl}/contacts/export.vcf`)

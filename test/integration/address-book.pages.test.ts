@@ -206,7 +206,7 @@ describe('the last import of each connection', () => {
 })
 
 describe('/contacts as JSON', () => {
-  it('when a script asks for JSON, then it gets the same page as { contacts, next, count }, without CORS headers', async () => {
+  it('when a script asks for JSON, then it gets the same page of cards as { cards, next, count, contactCount }, without CORS headers', async () => {
     const first = await alice.request(`${stack.appUrl}/contacts`, {
       headers: { accept: 'application/json' },
     })
@@ -216,14 +216,16 @@ describe('/contacts as JSON', () => {
     expect(first.headers.get('vary')).toMatch(/Accept/i)
     const body = JSON.parse(first.body)
     expect(body.count).toBe(123)
-    expect(body.contacts).toHaveLength(50)
-    expect(body.contacts[1]).toEqual({
+    expect(body.contactCount).toBe(123)
+    expect(body.cards).toHaveLength(50)
+    expect(body.cards[1]).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
-      connectionId: aliceBook.connectionId,
       displayName: 'Émile Zola',
       email: 'emile.zola@lettres.example',
       phone: '+33 1 23 45 67 89',
       organization: 'Les Éditions Charpentier',
+      sources: [aliceBook.connectionId],
+      contacts: 1,
     })
     expect(typeof body.next).toBe('string')
 
@@ -234,7 +236,7 @@ describe('/contacts as JSON', () => {
         })
       ).body,
     )
-    expect(second.contacts[0].displayName).toBe(numbered(48))
+    expect(second.cards[0].displayName).toBe(numbered(48))
     expect(second.count).toBe(123)
   })
 
@@ -244,7 +246,7 @@ describe('/contacts as JSON', () => {
     })
     const body = JSON.parse(hop.body)
     expect(body).toMatchObject({ count: 1, next: null })
-    expect(body.contacts.map((c: { displayName: string }) => c.displayName)).toEqual(['Émile Zola'])
+    expect(body.cards.map((c: { displayName: string }) => c.displayName)).toEqual(['Émile Zola'])
   })
 
   it('when nobody is signed in, then JSON gets the LOGIN_REQUIRED 401 and a browser is sent to sign in', async () => {
@@ -306,7 +308,7 @@ describe('/contacts/:id', () => {
     const hop = await browser.request(`${stack.appUrl}/contacts?q=${encodeURIComponent(q)}`, {
       headers: { accept: 'application/json' },
     })
-    const id = JSON.parse(hop.body).contacts[0]?.id
+    const id = JSON.parse(hop.body).cards[0]?.id
     if (!id) throw new Error(`no contact for ${q}`)
     return id
   }
@@ -409,7 +411,7 @@ describe('a second person', () => {
     )
     expect(hop.status).toBe(200)
     const body = JSON.parse(hop.body)
-    for (const c of body.contacts) expect(c.connectionId).not.toBe(aliceBook.connectionId)
+    for (const c of body.cards) expect(c.sources).not.toContain(aliceBook.connectionId)
   })
 })
 

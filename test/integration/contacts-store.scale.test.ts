@@ -50,7 +50,8 @@ afterAll(() => database?.drop())
 /** The store on a connection that answers every query with its plan instead. */
 function explaining(): { store: ContactsStore; plans: string[] } {
   const plans: string[] = []
-  const db: Pick<Database, 'query'> = {
+  const db: Pick<Database, 'query' | 'pool'> = {
+    pool: database.db.pool,
     query: (async (text: string, values?: unknown[]) => {
       const { rows } = await database.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values)
       plans.push(rows.map((row) => row['QUERY PLAN']).join('\n'))

@@ -14,7 +14,13 @@ import { createTestDatabase, type TestDatabase } from './support/database.ts'
 import { memoryLogger } from './support/stack.ts'
 
 const FIRST = '0001_people-and-connections'
-const ALL = [FIRST, '0002_address-book', '0003_contact-counts', '0004_packed-raw']
+const ALL = [
+  FIRST,
+  '0002_address-book',
+  '0003_contact-counts',
+  '0004_packed-raw',
+  '0005_merged-cards',
+]
 
 const databases: TestDatabase[] = []
 async function emptyDatabase(): Promise<TestDatabase> {
@@ -72,8 +78,13 @@ describe('migrations', () => {
 
     expect(applied).toEqual(ALL)
     expect(await tables(database)).toEqual([
+      'card_joins',
+      'card_members',
+      'card_splits',
+      'card_totals',
       'connections',
       'contact_counts',
+      'contact_keys',
       'contact_marks',
       'contacts',
       'import_skips',

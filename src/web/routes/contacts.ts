@@ -1,15 +1,19 @@
-// The address book, read from PostgreSQL only — never from the provider: the list with
-// its search and keyset pages (as a page, or as JSON for scripts), and one contact with
-// every field. /resource, the protected page from the start, shows the same list.
-import express, { type Request, type Router } from 'express'
+// The address book, read from PostgreSQL only — never from the provider: the list of
+// cards (one per person, merged across sources, migration 0005) with its search and keyset
+// pages (as a page, or as JSON for scripts), and one card with every field and every
+// source. /resource, the protected page from the start, shows the same list. The person's
+// corrections — take a contact out of its card, join two cards, group one again — are
+// CSRF-checked POSTs on the action budget; an id that is not the person's is a 404.
+import express, { type Request, type RequestHandler, type Router } from 'express'
 import type { ContactsStore } from '../../address-book/contacts-store.ts'
 import { requireUser } from '../../auth/require-user.ts'
 import { AppError, ErrorCode } from '../../errors.ts'
 import type { ImportsReader } from '../../imports/imports-store.ts'
 import type { ProviderClient } from '../../oidc/provider-client.ts'
 import type { TokenStore } from '../../tokens/token-store.ts'
+import { cardView, type SourceBadge } from '../card-view.ts'
 import { describeConnection, providerLabel } from '../connection.ts'
-import { contactView } from '../contact-view.ts'
+import { requireCsrf } from '../csrf.ts'
 import { listQuery } from '../list-query.ts'
 import { noStore } from '../no-store.ts'
 import { sourcesView } from '../sources-view.ts'
@@ -45,8 +49,24 @@ export function createContactRoutes(deps: {
   imports: ImportsReader
   providers: ReadonlyMap<string, ProviderClient>
   tokens: TokenStore
+  /** The person's budget of state-changing POSTs. */
+  limit: RequestHandler
 }): Router {
   const router = express.Router()
+  const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 10 })
+
+  /** A badge per connection of the signed-in person (a removed one keeps its provider id). */
+  function badges(res: express.Response): (connectionId: string) => SourceBadge {
+    const connections = res.locals.person?.connections ?? []
+    return (connectionId) => {
+      const c = connections.find((x) => x.id === connectionId)
+      return {
+        connectionId,
+        label: c ? providerLabel(deps.providers, c.provider) : 'A removed source',
+        account: c ? (c.email ?? c.displayName ?? c.subject) : undefined,
+      }
+    }
+  }
 
   router.get(['/contacts', '/resource'], noStore, requireUser, async (req, res) => {
     const personId = req.session.personId as string
@@ -54,38 +74,46 @@ export function createContactRoutes(deps: {
     // One answer per Accept: a cache in between must not hand the JSON to a browser.
     res.vary('Accept')
     if (wantsJson(req)) {
-      const page = await deps.contacts.list(personId, { q, after, limit: PAGE_SIZE })
+      const [page, counts] = await Promise.all([
+        deps.contacts.listCards(personId, { q, after, limit: PAGE_SIZE }),
+        deps.contacts.counts(personId),
+      ])
       res.json({
-        contacts: page.contacts.map((c) => ({
+        cards: page.cards.map((c) => ({
           id: c.id,
-          connectionId: c.connectionId,
           displayName: c.displayName,
           email: c.email ?? null,
           phone: c.phone ?? null,
           organization: c.organization ?? null,
+          sources: c.connectionIds,
+          contacts: c.contacts,
         })),
         next: page.next ?? null,
         count: page.count,
+        contactCount: counts.contacts,
       })
       return
     }
     const connections = res.locals.person?.connections ?? []
     // The whole book's number is the sum of the sources' (kept by the database, migration
     // 0003); a search's page carries its number of matches.
-    const [page, counts, latest, panels] = await Promise.all([
-      deps.contacts.list(personId, { q, after, limit: PAGE_SIZE }),
+    const [page, counts, totals, latest, panels] = await Promise.all([
+      deps.contacts.listCards(personId, { q, after, limit: PAGE_SIZE }),
       deps.contacts.countByConnection(personId),
+      deps.contacts.counts(personId),
       deps.imports.latestByConnection(personId),
       Promise.all(connections.map((c) => describeConnection(c, deps))),
     ])
     let total = 0
     for (const n of counts.values()) total += n
     const sources = sourcesView(panels, counts, latest)
+    const badge = badges(res)
     res.render('pages/contacts', {
       title: 'Your contacts',
       notice: noticeOf(req.query),
       q,
-      contacts: page.contacts,
+      cards: page.cards.map((c) => ({ ...c, sources: c.connectionIds.map(badge) })),
+      cardTotal: totals.cards,
       total,
       matches: q ? page.count : undefined,
       nextHref: page.next ? listHref({ q, after: page.next }) : undefined,
@@ -96,26 +124,76 @@ export function createContactRoutes(deps: {
     })
   })
 
+  const notFound = () =>
+    new AppError(ErrorCode.NOT_FOUND, 'There is no such contact in your address book.', {
+      status: 404,
+    })
+
+  // Any contact's id shows the card that holds it (a card's own id is its lead's): links
+  // and bookmarks to a contact keep working however the cards regroup.
   router.get('/contacts/:id', noStore, requireUser, async (req, res) => {
     const personId = req.session.personId as string
     const id = req.params.id
     // Another person's contact is answered exactly like one that does not exist.
-    const stored = typeof id === 'string' ? await deps.contacts.get(personId, id) : undefined
-    if (!stored) {
-      throw new AppError(ErrorCode.NOT_FOUND, 'There is no such contact in your address book.', {
-        status: 404,
-      })
-    }
-    const connection = res.locals.person?.connections.find((c) => c.id === stored.connectionId)
-    res.render('pages/contact', {
-      title: stored.displayName,
-      contact: contactView(stored),
-      source: {
-        providerLabel: providerLabel(deps.providers, stored.provider),
-        account: connection?.email ?? connection?.displayName ?? connection?.subject,
-        status: connection?.status,
-      },
+    const card = typeof id === 'string' ? await deps.contacts.card(personId, id) : undefined
+    if (!card) throw notFound()
+    const view = cardView(card, badges(res))
+    res.render('pages/contact', { title: view.displayName, contact: view, cardId: card.id })
+  })
+
+  // Choosing the card to join this one with: a search over the other cards.
+  router.get('/contacts/:id/join', noStore, requireUser, async (req, res) => {
+    const personId = req.session.personId as string
+    const { q, after } = listQuery(req.query)
+    const card = await deps.contacts.card(personId, req.params.id as string)
+    if (!card) throw notFound()
+    const badge = badges(res)
+    const page = q
+      ? await deps.contacts.listCards(personId, { q, after, limit: PAGE_SIZE })
+      : undefined
+    const [lead] = card.contacts
+    res.render('pages/join-cards', {
+      title: `Join ${lead?.displayName ?? ''} with another card`,
+      card: { id: card.id, displayName: lead?.displayName ?? '' },
+      q,
+      cards: (page?.cards ?? [])
+        .filter((c) => c.id !== card.id)
+        .map((c) => ({ ...c, sources: c.connectionIds.map(badge) })),
     })
+  })
+
+  /** One uuid-ish field of the form, else a 404 (it names nothing of the person's). */
+  const field = (req: Request, name: string): string => {
+    const value: unknown = req.body?.[name]
+    if (typeof value !== 'string' || value.length > 64) throw notFound()
+    return value
+  }
+  const post = (path: string, act: (personId: string, req: Request) => Promise<string | false>) =>
+    router.post(path, noStore, form, requireUser, deps.limit, requireCsrf, async (req, res) => {
+      const to = await act(req.session.personId as string, req)
+      if (!to) throw notFound()
+      res.redirect(303, `/contacts/${to}`)
+    })
+
+  // "These are different people": the chosen contact leaves the card, remembered by its
+  // source's id. The page shown next is the card the others stay on.
+  post('/contacts/:id/split', async (personId, req) => {
+    const id = req.params.id as string
+    const card = await deps.contacts.card(personId, id)
+    const taken = field(req, 'contact')
+    if (!card?.contacts.some((c) => c.id === taken)) return false
+    if (!(await deps.contacts.split(personId, taken))) return false
+    return card.contacts.find((c) => c.id !== taken)?.id ?? taken
+  })
+
+  post('/contacts/:id/join', async (personId, req) => {
+    const id = req.params.id as string
+    return (await deps.contacts.join(personId, id, field(req, 'with'))) ? id : false
+  })
+
+  post('/contacts/:id/regroup', async (personId, req) => {
+    const id = req.params.id as string
+    return (await deps.contacts.regroupAgain(personId, id)) ? id : false
   })
 
   return router
