@@ -190,6 +190,7 @@ describe('migrations', () => {
     }
     expect(await runMigrations({ databaseUrl: database.url, log: memoryLogger([]) })).toEqual([
       '0004_packed-raw',
+      '0005_merged-cards',
     ])
 
     const { rows } = await database.db.query<{ id: string; person_id: string; raw: Buffer }>(
