@@ -43,7 +43,8 @@ afterAll(async () => {
 })
 
 const mainText = async () => (await page.locator('main').textContent()) ?? ''
-const shot = (name: string) => page.screenshot({ path: new URL(name, SCREENSHOTS).pathname })
+const shot = (name: string, options: { fullPage?: boolean } = {}) =>
+  page.screenshot({ path: new URL(name, SCREENSHOTS).pathname, ...options })
 const source = (label: string) => page.getByRole('region', { name: new RegExp(`^${label}`) })
 
 /** "N cards from M contacts", as the book says it. */
@@ -183,7 +184,7 @@ describe('alice merges her home and work contacts in a real browser', () => {
     expect(await source('Demo Microsoft').textContent()).toContain(
       `${WORK_CONTACTS} contacts from here`,
     )
-    await shot('merge-book.png')
+    await shot('merge-book.png', { fullPage: true })
 
     // The same email in another case and with spaces around it.
     await search('Zoë Ångström')
@@ -219,7 +220,7 @@ describe('alice merges her home and work contacts in a real browser', () => {
     expect(text).toContain('Imported from Demo Provider (alice@demo.example)')
     expect(text).toContain('Imported from Demo Microsoft (alice.archer@work.example)')
     expect(await page.locator('section.source h2').textContent()).toBe('Sources')
-    await shot('merge-card-zoe.png')
+    await shot('merge-card-zoe.png', { fullPage: true })
 
     // Merged by phone: the one number is one line, both sources' badges on it.
     await openCard('Łukasz Żółć', '+48 (22) 555-01-23')
@@ -241,15 +242,23 @@ describe('alice splits a card she knows is two people, and it stays split', () =
       .locator('ul.members li', { hasText: 'Imported from Demo Microsoft' })
       .getByRole('button', { name: 'Not the same person — take this one out' })
       .click()
-    await page.waitForURL(/\/contacts\/[0-9a-f-]{36}$/)
-    // She is on the card that stays: Demo Provider's contact only, nothing grouped.
+    await page.waitForURL(/\/contacts\/[0-9a-f-]{36}\?taken=/)
+    // She is on the card that stays: Demo Provider's contact only, nothing grouped, and
+    // told where the one she took out went.
     await page.getByRole('heading', { level: 1, name: '王秀英' }).waitFor()
+    expect(await page.getByRole('status').textContent()).toBe(
+      'Taken out of this card: 王秀英 from Demo Microsoft is a card of its own now.',
+    )
     expect(await page.locator('section.source h2').textContent()).toBe('Source')
     expect(await mainText()).not.toContain('Grouped as one person')
     expect(await page.locator('ul.members li').allTextContents()).toEqual([
       expect.stringContaining('Imported from Demo Provider'),
     ])
-    await shot('merge-split-wang.png')
+    await shot('merge-split-wang.png', { fullPage: true })
+    await page.getByRole('status').getByRole('link', { name: '王秀英' }).click()
+    await page.getByRole('heading', { level: 1, name: '王秀英' }).waitFor()
+    expect(await mainText()).toContain('Imported from Demo Microsoft (alice.archer@work.example)')
+    expect(await mainText()).toContain('You took this contact out of a card')
 
     await search('+86 (10) 5555-0101')
     const wangs = await rows()

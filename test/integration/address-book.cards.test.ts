@@ -4,6 +4,7 @@
 // with its sources and why its contacts are one; split and join are CSRF-checked POSTs
 // that bob cannot aim at alice's cards; the exports are per card (vCard read back by
 // ical.js, Google and Outlook CSV by csv-parse) or per source.
+import { randomUUID } from 'node:crypto'
 import { parse } from 'csv-parse/sync'
 import ICAL from 'ical.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -283,7 +284,16 @@ describe('split and join', () => {
       form: { _csrf: csrf, contact: taken },
     })
     expect(split.status).toBe(303)
-    expect(split.location).toBe(`${stack.appUrl}/contacts/${lead}`)
+    expect(split.location).toBe(`${stack.appUrl}/contacts/${lead}?taken=${taken}`)
+    // The card that stays says where the one taken out went; a `taken` that is not the
+    // person's, or is still on the card, says nothing.
+    const after = await alice.request(String(split.location))
+    expect(after.body).toContain(`Taken out of this card: <a href="/contacts/${taken}">`)
+    for (const other of [randomUUID(), lead, 'not-an-id']) {
+      const quiet = await alice.request(`${stack.appUrl}/contacts/${lead}?taken=${other}`)
+      expect(quiet.status).toBe(200)
+      expect(quiet.body).not.toContain('Taken out of this card')
+    }
     expect((await json(alice, '/contacts')).count).toBe(4)
 
     // The same record comes again, changed: still apart.

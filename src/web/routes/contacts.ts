@@ -137,8 +137,26 @@ export function createContactRoutes(deps: {
     // Another person's contact is answered exactly like one that does not exist.
     const card = typeof id === 'string' ? await deps.contacts.card(personId, id) : undefined
     if (!card) throw notFound()
-    const view = cardView(card, badges(res))
-    res.render('pages/contact', { title: view.displayName, contact: view, cardId: card.id })
+    const badge = badges(res)
+    const view = cardView(card, badge)
+    // Just after a split (`?taken=` names the contact taken out): where it went, as a link.
+    // Looked up as any id is, so it names nothing that is not the person's.
+    const takenId = typeof req.query.taken === 'string' ? req.query.taken : undefined
+    const takenCard =
+      takenId && takenId.length <= 64 && !card.contacts.some((c) => c.id === takenId)
+        ? await deps.contacts.card(personId, takenId)
+        : undefined
+    const taken = takenCard?.contacts.find((c) => c.id === takenId)
+    res.render('pages/contact', {
+      title: view.displayName,
+      contact: view,
+      cardId: card.id,
+      taken: taken && {
+        id: taken.id,
+        displayName: taken.displayName,
+        source: badge(taken.connectionId).label,
+      },
+    })
   })
 
   // Choosing the card to join this one with: a search over the other cards.
@@ -183,7 +201,8 @@ export function createContactRoutes(deps: {
     const taken = field(req, 'contact')
     if (!card?.contacts.some((c) => c.id === taken)) return false
     if (!(await deps.contacts.split(personId, taken))) return false
-    return card.contacts.find((c) => c.id !== taken)?.id ?? taken
+    const stays = card.contacts.find((c) => c.id !== taken)?.id
+    return stays ? `${stays}?taken=${encodeURIComponent(taken)}` : taken
   })
 
   post('/contacts/:id/join', async (personId, req) => {
