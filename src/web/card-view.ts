@@ -12,6 +12,17 @@ export interface SourceBadge {
   account: string | undefined
 }
 
+/**
+ * Badges in one order everywhere — by provider label, then account — rather than in the
+ * order the card's contacts happen to come, so the same two sources read the same way on
+ * every row and value.
+ */
+export function inBadgeOrder(badges: SourceBadge[]): SourceBadge[] {
+  return badges.sort(
+    (a, b) => a.label.localeCompare(b.label) || (a.account ?? '').localeCompare(b.account ?? ''),
+  )
+}
+
 export type SourcedItem = Item & { sources: SourceBadge[] }
 
 export interface CardView extends Omit<ContactView, keyof MergedLists> {
@@ -64,7 +75,7 @@ export function cardView(card: StoredCard, badge: (connectionId: string) => Sour
   if (!lead) throw new Error('cardView: a card has at least one contact')
   const merged = mergeCard(card.contacts)
   const view = contactView({ ...lead, contact: merged.contact })
-  const badges = (ids: readonly string[]) => ids.map(badge)
+  const badges = (ids: readonly string[]) => inBadgeOrder(ids.map(badge))
   const zip = (items: Item[], sources: string[][]): SourcedItem[] =>
     items.map((item, i) => ({ ...item, sources: badges(sources[i] ?? []) }))
   const names = new Map(card.contacts.map((c) => [c.id, c.displayName]))

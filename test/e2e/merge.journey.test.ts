@@ -75,8 +75,8 @@ async function rows(): Promise<Array<{ name: string; badges: string[] }>> {
   for (const row of await page.locator('table.contacts tbody tr').all()) {
     found.push({
       name: ((await row.locator('td').first().textContent()) ?? '').trim(),
-      // Sorted: which source's badge comes first is not what is asserted.
-      badges: (await row.locator('.badge').allTextContents()).map((b) => b.trim()).sort(),
+      // In badge order (by provider label), the same on every row.
+      badges: (await row.locator('.badge').allTextContents()).map((b) => b.trim()),
     })
   }
   return found
@@ -121,7 +121,7 @@ async function section(heading: string): Promise<Array<{ text: string; badges: s
         }
         return ''
       }),
-      badges: (await item.locator('.badge').allTextContents()).map((b) => b.trim()).sort(),
+      badges: (await item.locator('.badge').allTextContents()).map((b) => b.trim()),
     })
   }
   return found

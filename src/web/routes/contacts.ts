@@ -11,7 +11,7 @@ import { AppError, ErrorCode } from '../../errors.ts'
 import type { ImportsReader } from '../../imports/imports-store.ts'
 import type { ProviderClient } from '../../oidc/provider-client.ts'
 import type { TokenStore } from '../../tokens/token-store.ts'
-import { cardView, type SourceBadge } from '../card-view.ts'
+import { cardView, inBadgeOrder, type SourceBadge } from '../card-view.ts'
 import { describeConnection, providerLabel } from '../connection.ts'
 import { requireCsrf } from '../csrf.ts'
 import { listQuery } from '../list-query.ts'
@@ -112,7 +112,7 @@ export function createContactRoutes(deps: {
       title: 'Your contacts',
       notice: noticeOf(req.query),
       q,
-      cards: page.cards.map((c) => ({ ...c, sources: c.connectionIds.map(badge) })),
+      cards: page.cards.map((c) => ({ ...c, sources: inBadgeOrder(c.connectionIds.map(badge)) })),
       cardTotal: totals.cards,
       total,
       matches: q ? page.count : undefined,
@@ -176,7 +176,7 @@ export function createContactRoutes(deps: {
       q,
       cards: (page?.cards ?? [])
         .filter((c) => c.id !== card.id)
-        .map((c) => ({ ...c, sources: c.connectionIds.map(badge) })),
+        .map((c) => ({ ...c, sources: inBadgeOrder(c.connectionIds.map(badge)) })),
     })
   })
 
