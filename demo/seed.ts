@@ -180,6 +180,29 @@ const LOCALES: readonly Locale[] = [
 
 const EMAIL_DOMAINS = ['example.com', 'example.org', 'example.net', 'mail.example']
 const EMAIL_TYPES = ['home', 'work', 'other', 'home', 'work', 'school']
+// Twenty area codes × 10,000 lines: unique numbers for books of up to 100,000 contacts.
+const US_AREAS = [
+  '202',
+  '206',
+  '212',
+  '213',
+  '303',
+  '305',
+  '312',
+  '404',
+  '415',
+  '503',
+  '512',
+  '602',
+  '617',
+  '702',
+  '713',
+  '718',
+  '802',
+  '808',
+  '907',
+  '919',
+]
 const PHONE_TYPES = ['mobile', 'mobile', 'home', 'work', 'main', 'workMobile', 'homeFax', 'other']
 const FORMATTED_TYPES: Readonly<Record<string, string>> = {
   home: 'Home',
@@ -345,17 +368,25 @@ function latin(part: NamePart): string {
 
 const native = (part: NamePart) => (typeof part === 'string' ? part : part[0])
 
-function randomPhone(rng: Rng, locale: Locale): Draft['phones'][number] {
+// `serial` is unique per generated number of a book (contact index and slot): real people
+// rarely share a number, and numbers drawn from a small pool would merge thousands of
+// strangers into one card.
+function randomPhone(rng: Rng, locale: Locale, serial: number): Draft['phones'][number] {
   const type = pick(rng, PHONE_TYPES)
   if (locale.callingCode === '1') {
-    // 555-0100…0199 is reserved for fiction.
-    const area = pick(rng, ['202', '212', '415', '617'])
-    const line = `01${digits(rng, 2)}`
+    // 555 numbers, as in fiction; the area code and the line come from the serial (the
+    // draws are kept so that the people after this one stay who they were).
+    pick(rng, US_AREAS)
+    digits(rng, 2)
+    const area = US_AREAS[serial % US_AREAS.length]
+    const line = String(Math.floor(serial / US_AREAS.length) % 10000).padStart(4, '0')
     const canonicalForm = `+1${area}555${line}`
     const value = rng() < 0.5 ? `(${area}) 555-${line}` : `+1 ${area}-555-${line}`
     return { value, canonicalForm, type }
   }
-  const national = digits(rng, 9).replace(/^0/, '5')
+  // Three drawn digits then the serial: nine national digits, unique within the book.
+  const national = `${digits(rng, 3).replace(/^0/, '5')}${String(serial % 1_000_000).padStart(6, '0')}`
+  digits(rng, 6)
   const grouped = national.replace(/(\d{2,3})(\d{3})(\d{3,4})/, '$1 $2 $3')
   const roll = rng()
   if (roll < 0.05) return { value: national.slice(-7), type }
@@ -363,7 +394,9 @@ function randomPhone(rng: Rng, locale: Locale): Draft['phones'][number] {
   return { value, canonicalForm: `+${locale.callingCode}${national}`, type }
 }
 
-function randomDraft(rng: Rng): Draft {
+// `index` makes each generated address and number unique in the book, as people's are: the
+// names repeat (a few dozen per locale), the addresses and numbers do not.
+function randomDraft(rng: Rng, index: number): Draft {
   const locale = pick(rng, LOCALES)
   const given = pick(rng, locale.given)
   const family = pick(rng, locale.family)
@@ -372,31 +405,31 @@ function randomDraft(rng: Rng): Draft {
     : western(native(given), native(family))
   const local = [`${latin(given)}.${latin(family)}`, `${latin(given).charAt(0)}${latin(family)}`]
   const email = (n: number) => ({
-    value: `${n === 0 ? pick(rng, local) : `${latin(given)}${n + 1}`}@${pick(rng, EMAIL_DOMAINS)}`,
+    value: `${n === 0 ? `${pick(rng, local)}${index}` : `${latin(given)}${n + 1}.${index}`}@${pick(rng, EMAIL_DOMAINS)}`,
     type: pick(rng, EMAIL_TYPES),
   })
   const emailCount = (count: number) => Array.from({ length: count }, (_, n) => email(n))
+  const phone = (slot: number) => randomPhone(rng, locale, index * 2 + slot)
   const organization =
     rng() < 0.25
       ? { name: pick(rng, COMPANIES), ...(rng() < 0.8 ? { title: pick(rng, TITLES) } : {}) }
       : undefined
 
   const kind = rng()
-  if (kind < 0.45)
-    return { name, emails: emailCount(1), phones: [randomPhone(rng, locale)], organization }
+  if (kind < 0.45) return { name, emails: emailCount(1), phones: [phone(0)], organization }
   if (kind < 0.6) return { name, emails: emailCount(1), phones: [], organization }
-  if (kind < 0.74) return { name, emails: [], phones: [randomPhone(rng, locale)] }
+  if (kind < 0.74) return { name, emails: [], phones: [phone(0)] }
   if (kind < 0.82) {
-    const phones = [randomPhone(rng, locale), randomPhone(rng, locale)]
+    const phones = [phone(0), phone(1)]
     return { name, emails: emailCount(2 + int(rng, 3)), phones, organization }
   }
-  if (kind < 0.87) return { emails: [], phones: [randomPhone(rng, locale)] }
+  if (kind < 0.87) return { emails: [], phones: [phone(0)] }
   if (kind < 0.92) return { emails: emailCount(1), phones: [] }
   if (kind < 0.96) return { name, emails: [], phones: [] }
   return {
     name,
     emails: emailCount(1),
-    phones: [randomPhone(rng, locale), randomPhone(rng, locale)],
+    phones: [phone(0), phone(1)],
   }
 }
 
@@ -619,7 +652,7 @@ export function createPeople(user: string, count: number): Person[] {
   const spanMs = 3 * 365 * 24 * 3600 * 1000
   let time = Date.UTC(2023, 0, 1)
   return Array.from({ length: count }, (_, index) => {
-    const draft = CURATED[index] ?? randomDraft(rng)
+    const draft = CURATED[index] ?? randomDraft(rng, index)
     time += 1 + int(rng, (2 * spanMs) / count)
     // The fixed per-user prefix plus a six-digit index keeps resourceNames unique and stable.
     const id = `${prefix}${String(index).padStart(6, '0')}`

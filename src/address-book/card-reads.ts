@@ -134,17 +134,23 @@ export function createCardReads(deps: {
         ))
       } else {
         // As for contacts (contact-reads.ts searchQuery): the matches found and counted in
-        // one pass, only the page's leads sorted out of them.
+        // one pass, only the page's leads sorted out of them. A match alone on its card (most
+        // are) is its own lead, with the sort key the match already read; only the cards of
+        // merged matches look their lead up, once a card.
         const likes = patterns.map((p) => `c.search_text LIKE $${values.push(p)}`).join(' OR ')
         const where = position(values, after, 'l')
         ;({ rows } = await db.query(
           `WITH matches AS MATERIALIZED (
-             SELECT DISTINCT COALESCE(m.card_id, c.id) AS id FROM contacts c
+             SELECT c.id, c.sort_key, m.card_id FROM contacts c
              LEFT JOIN card_members m ON m.contact_id = c.id
              WHERE c.person_id = $1 AND (${likes})
            ),
            leads AS MATERIALIZED (
-             SELECT l.id, l.sort_key FROM matches x JOIN contacts l ON l.id = x.id AND l.person_id = $1
+             SELECT x.id, x.sort_key FROM matches x WHERE x.card_id IS NULL
+             UNION ALL
+             SELECT l.id, l.sort_key
+             FROM (SELECT DISTINCT card_id FROM matches WHERE card_id IS NOT NULL) x
+             JOIN contacts l ON l.id = x.card_id AND l.person_id = $1
            ),
            page AS (
              SELECT l.id, l.sort_key FROM leads l WHERE true ${where}

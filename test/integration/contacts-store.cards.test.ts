@@ -171,6 +171,68 @@ describe('grouping', () => {
   })
 })
 
+describe('cards kept as rows are written', () => {
+  /** The person's cards as rows: contact → lead, and the number behind a lead. */
+  async function snapshot(personId: string) {
+    const { rows } = await database.db.query<{ contact_id: string; card_id: string }>(
+      `SELECT m.contact_id, m.card_id FROM card_members m JOIN contacts c ON c.id = m.contact_id
+       WHERE c.person_id = $1 ORDER BY m.contact_id`,
+      [personId],
+    )
+    const { rows: totals } = await database.db.query<{ merged: number }>(
+      'SELECT merged FROM card_totals WHERE person_id = $1',
+      [personId],
+    )
+    return { members: rows, merged: totals[0]?.merged ?? 0 }
+  }
+
+  it('when contacts come, gain and lose keys, are renamed and removed in many small writes, then the cards are those a regrouping of the whole book finds, leads and counts included', async () => {
+    // A small pool of keys, so that new contacts bridge cards, join big ones and split them.
+    let seed = 7
+    const rnd = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % below
+    }
+    const emails = (n: number) =>
+      Array.from({ length: n }, () => `k${rnd(40)}@pool.example`).filter(
+        (e, i, a) => a.indexOf(e) === i,
+      )
+    const name = () => (rnd(4) === 0 ? '' : `P${rnd(90)}`)
+    const owners = [google, microsoft]
+    for (let step = 0; step < 40; step++) {
+      const owner = owners[step % 2] ?? google
+      const batch = Array.from({ length: 1 + rnd(8) }, () => {
+        const id = `x/${rnd(60)}`
+        return person(
+          id,
+          name(),
+          emails(rnd(3)),
+          rnd(3) === 0 ? [[`+44 20 7946 0${rnd(20)}`, `+4420794600${rnd(20)}`]] : [],
+        )
+      })
+      const unique = [...new Map(batch.map((c) => [c.externalId, c])).values()]
+      await write(owner, unique)
+      if (step % 5 === 4) {
+        await inTransaction(database.db, (tx) =>
+          store.remove(tx, owner.connectionId, [`x/${rnd(60)}`, `x/${rnd(60)}`]),
+        )
+      }
+      if (step % 10 === 9) {
+        const kept = await snapshot(google.personId)
+        await database.db.query(
+          'SELECT card_regroup($1, ARRAY(SELECT id FROM contacts WHERE person_id = $1))',
+          [google.personId],
+        )
+        expect(await snapshot(google.personId)).toEqual(kept)
+        expect(kept.merged).toBe(kept.members.filter((m) => m.contact_id !== m.card_id).length)
+      }
+    }
+    const { members, merged } = await snapshot(google.personId)
+    expect(members.length).toBeGreaterThan(10)
+    expect(merged).toBeGreaterThan(5)
+  })
+})
+
 describe('split and join', () => {
   it('when a contact is taken out of its card, then it stays out through a re-import and a full resync (mark and sweep), and can be grouped again', async () => {
     await write(google, [person('g/1', 'Jo', ['jo@x.example'])])

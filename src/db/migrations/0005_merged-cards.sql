@@ -223,16 +223,131 @@ BEGIN
 END
 $$;
 
+-- The common path of a write: contacts that gained keys (new contacts, or new addresses and
+-- numbers on stored ones) can only join cards, never split one, so no component walk is
+-- needed. `card_fresh` (a scratch table of this session) holds their new keys; a contact
+-- in it with none is still looked up for the person's joins. Each fresh contact is linked
+-- to the contacts that share one of its new keys (neither taken out) or that a join names;
+-- the cards at either end of a link are one card now, found by passing the lowest label
+-- across the links (a handful of rows, not the cards' members), and its lead is the best
+-- of the old leads and the fresh contacts (each old lead was its card's best). Only the
+-- members of cards whose lead lost are moved: a fresh contact matching nothing costs one
+-- primary-key probe a key.
+CREATE FUNCTION card_attach(p uuid) RETURNS void LANGUAGE plpgsql SET jit = off AS $$
+DECLARE
+  joined integer;
+BEGIN
+  PERFORM pg_advisory_xact_lock(1667330669, hashtext(p::text));
+  IF to_regclass('pg_temp.card_links') IS NULL THEN
+    CREATE TEMP TABLE card_links (a uuid NOT NULL, b uuid NOT NULL) ON COMMIT DELETE ROWS;
+    CREATE TEMP TABLE card_groups (id uuid PRIMARY KEY, label uuid NOT NULL) ON COMMIT DELETE ROWS;
+  ELSE
+    TRUNCATE card_links, card_groups;
+  END IF;
+  -- OFFSET 0: one primary-key probe per fresh key, whatever a young table's statistics say.
+  INSERT INTO card_links (a, b)
+  SELECT DISTINCT f.id, o.id FROM card_fresh f CROSS JOIN LATERAL (
+    SELECT k.contact_id AS id FROM contact_keys k
+    WHERE k.person_id = p AND k.kind = f.kind AND k.value = f.value AND k.contact_id <> f.id
+    OFFSET 0
+  ) AS o
+  WHERE f.person_id = p AND f.kind IS NOT NULL;
+  IF EXISTS (SELECT 1 FROM card_links) AND EXISTS (SELECT 1 FROM card_splits WHERE person_id = p)
+  THEN
+    DELETE FROM card_links l USING contacts c, card_splits s
+    WHERE c.id IN (l.a, l.b) AND s.connection_id = c.connection_id
+      AND s.external_id = c.external_id;
+  END IF;
+  IF EXISTS (SELECT 1 FROM card_joins WHERE person_id = p) THEN
+    INSERT INTO card_links (a, b)
+    SELECT c.id, c2.id FROM (SELECT DISTINCT id FROM card_fresh WHERE person_id = p) f JOIN contacts c ON c.id = f.id
+      JOIN card_joins j ON j.a_connection = c.connection_id AND j.a_external = c.external_id
+      JOIN contacts c2 ON c2.connection_id = j.b_connection AND c2.external_id = j.b_external
+    UNION ALL
+    SELECT c.id, c2.id FROM (SELECT DISTINCT id FROM card_fresh WHERE person_id = p) f JOIN contacts c ON c.id = f.id
+      JOIN card_joins j ON j.b_connection = c.connection_id AND j.b_external = c.external_id
+      JOIN contacts c2 ON c2.connection_id = j.a_connection AND c2.external_id = j.a_external;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM card_links) THEN RETURN; END IF;
+
+  -- Each end stands for its card, named by its lead.
+  UPDATE card_links l SET a = m.card_id FROM card_members m WHERE m.contact_id = l.a;
+  UPDATE card_links l SET b = m.card_id FROM card_members m WHERE m.contact_id = l.b;
+  DELETE FROM card_links WHERE a = b;
+  IF NOT EXISTS (SELECT 1 FROM card_links) THEN RETURN; END IF;
+  INSERT INTO card_groups (id, label)
+  SELECT x, x FROM (SELECT a FROM card_links UNION SELECT b FROM card_links) AS e (x);
+  LOOP
+    WITH best AS (
+      SELECT e.x AS id, min(g.label::text)::uuid AS label FROM (
+        SELECT a AS x, b AS y FROM card_links UNION ALL SELECT b, a FROM card_links
+      ) AS e JOIN card_groups g ON g.id = e.y
+      GROUP BY e.x
+    )
+    UPDATE card_groups g SET label = b.label FROM best b
+    WHERE g.id = b.id AND b.label::text < g.label::text;
+    EXIT WHEN NOT FOUND;
+  END LOOP;
+
+  -- The lead of each group; then every old card of a group is named by it.
+  WITH leads AS (
+    SELECT DISTINCT ON (g.label) g.label, c.id AS lead
+    FROM card_groups g JOIN contacts c ON c.id = g.id
+    ORDER BY g.label, (c.data -> 'name' ?| ARRAY['display', 'given', 'family']) DESC,
+      c.sort_key, c.id
+  )
+  UPDATE card_groups g SET label = l.lead FROM leads l WHERE g.label = l.label;
+  UPDATE card_members m SET card_id = g.label
+  FROM card_groups g WHERE m.card_id = g.id AND g.id <> g.label;
+  INSERT INTO card_members (contact_id, card_id) SELECT id, label FROM card_groups
+  ON CONFLICT (contact_id) DO UPDATE SET card_id = EXCLUDED.card_id;
+  -- k cards became one: k - 1 fewer cards.
+  SELECT (count(*) - count(DISTINCT label))::integer INTO joined FROM card_groups;
+  PERFORM card_totals_add(p, joined);
+END
+$$;
+
+-- A merged contact whose data changed (and kept its keys) may no longer be its card's best,
+-- or another member may be now: the lead of each card named is chosen again among its
+-- members (the card's members, not a walk).
+CREATE FUNCTION card_relead(cards uuid[]) RETURNS void LANGUAGE sql AS $$
+  WITH leads AS (
+    SELECT DISTINCT ON (m.card_id) m.card_id, c.id AS lead
+    FROM card_members m JOIN contacts c ON c.id = m.contact_id
+    WHERE m.card_id = ANY (cards)
+    ORDER BY m.card_id, (c.data -> 'name' ?| ARRAY['display', 'given', 'family']) DESC,
+      c.sort_key, c.id
+  )
+  UPDATE card_members m SET card_id = l.lead FROM leads l
+  WHERE m.card_id = l.card_id AND l.lead <> l.card_id
+$$;
+
+-- The scratch table card_attach reads, made once a session.
+CREATE FUNCTION card_fresh_reset() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF to_regclass('pg_temp.card_fresh') IS NULL THEN
+    CREATE TEMP TABLE card_fresh (person_id uuid NOT NULL, id uuid NOT NULL, kind "char",
+      value text) ON COMMIT DELETE ROWS;
+  ELSE
+    TRUNCATE card_fresh;
+  END IF;
+END
+$$;
+
 CREATE FUNCTION cards_contacts_added() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
   person uuid;
-  ids uuid[];
 BEGIN
+  PERFORM card_fresh_reset();
+  -- The keys, computed once; a contact without any is listed too (a join may name it).
+  INSERT INTO card_fresh (person_id, id, kind, value)
+  SELECT n.person_id, n.id, k.kind, k.value
+  FROM added n LEFT JOIN LATERAL contact_key_rows(n.data) AS k ON true;
   INSERT INTO contact_keys (person_id, kind, value, contact_id)
-  SELECT n.person_id, k.kind, k.value, n.id FROM added n CROSS JOIN LATERAL contact_key_rows(n.data) AS k
+  SELECT person_id, kind, value, id FROM card_fresh WHERE kind IS NOT NULL
   ON CONFLICT DO NOTHING;
-  FOR person, ids IN SELECT n.person_id, array_agg(n.id) FROM added n GROUP BY n.person_id LOOP
-    PERFORM card_regroup(person, ids);
+  FOR person IN SELECT DISTINCT person_id FROM card_fresh LOOP
+    PERFORM card_attach(person);
   END LOOP;
   RETURN NULL;
 END
@@ -258,8 +373,10 @@ BEGIN
   WHERE o.external_id <> n.external_id
     AND j.b_connection = o.connection_id AND j.b_external = o.external_id;
 
-  -- Only the keys that changed are written. A contact whose keys changed is grouped again,
-  -- and so is a merged one whose data changed (its card may want another lead).
+  -- Only the keys that changed are written. A merged contact that lost a key may split its
+  -- card: that card is grouped again (the walk). One that only gained keys can only join
+  -- cards (card_attach), and a merged one whose data changed may change its card's lead.
+  PERFORM card_fresh_reset();
   WITH changed AS (
     SELECT n.id, n.person_id, o.data AS was, n.data AS now
     FROM old_rows o JOIN new_rows n USING (id) WHERE o.data <> n.data
@@ -276,19 +393,31 @@ BEGIN
     INSERT INTO contact_keys (person_id, kind, value, contact_id)
     SELECT person_id, kind, value, id FROM (SELECT * FROM now EXCEPT SELECT * FROM was) AS x
     ON CONFLICT DO NOTHING
-    RETURNING contact_id AS id, person_id
+    RETURNING contact_id AS id, person_id, kind, value
+  ),
+  fresh AS (
+    INSERT INTO card_fresh (person_id, id, kind, value)
+    SELECT person_id, id, kind, value FROM inserted
   ),
   regroup AS (
-    SELECT id, person_id FROM removed
-    UNION SELECT id, person_id FROM inserted
-    UNION SELECT c.id, c.person_id FROM changed c JOIN card_members m ON m.contact_id = c.id
+    SELECT DISTINCT r.id, r.person_id FROM removed r JOIN card_members m ON m.contact_id = r.id
   )
   SELECT array_agg(id), array_agg(person_id) INTO ids, persons FROM regroup;
-  IF ids IS NULL THEN RETURN NULL; END IF;
-  FOR person IN SELECT DISTINCT unnest(persons) LOOP
-    PERFORM card_regroup(person, ARRAY(
-      SELECT i FROM unnest(ids, persons) AS r (i, q) WHERE q = person));
+  -- The walk below sees every key of the contacts it regroups: they need no attach.
+  IF ids IS NOT NULL THEN
+    DELETE FROM card_fresh WHERE id = ANY (ids);
+    FOR person IN SELECT DISTINCT unnest(persons) LOOP
+      PERFORM card_regroup(person, ARRAY(
+        SELECT i FROM unnest(ids, persons) AS r (i, q) WHERE q = person));
+    END LOOP;
+  END IF;
+  FOR person IN SELECT DISTINCT person_id FROM card_fresh LOOP
+    PERFORM card_attach(person);
   END LOOP;
+  PERFORM card_relead(ARRAY(
+    SELECT DISTINCT m.card_id FROM old_rows o JOIN new_rows n USING (id)
+      JOIN card_members m ON m.contact_id = n.id
+    WHERE o.data <> n.data AND NOT (n.id = ANY (COALESCE(ids, '{}')))));
   RETURN NULL;
 END
 $$;
@@ -343,6 +472,9 @@ DROP TRIGGER cards_contacts_added ON contacts;
 DROP FUNCTION cards_contacts_removed();
 DROP FUNCTION cards_contacts_changed();
 DROP FUNCTION cards_contacts_added();
+DROP FUNCTION card_fresh_reset();
+DROP FUNCTION card_relead(uuid[]);
+DROP FUNCTION card_attach(uuid);
 DROP FUNCTION card_regroup(uuid, uuid[]);
 DROP FUNCTION card_totals_add(uuid, integer);
 DROP TABLE card_joins;
