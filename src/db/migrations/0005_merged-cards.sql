@@ -4,8 +4,11 @@
 --
 -- Kept by the database as rows come and go, like the counts of 0003: statement-level
 -- triggers on contacts (one run per statement, a page of 1,000 rows is one) index the
--- keys of what was written and group again only the contacts it touched — the contacts
--- reachable from them through shared keys and the person's own joins — never the book.
+-- keys of what was written and group only what it touched, never the book: contacts that
+-- gained keys join the cards they now share a key with (card_attach, no walk); a merged
+-- contact that changed may change its card's lead (card_relead); only a merged contact that
+-- lost a key, or a removal, walks its card (card_regroup) — the contacts reachable through
+-- shared keys and the person's own joins.
 -- Whichever code wrote the rows (the import's upsert, a relink, a sweep, "delete my data",
 -- a cascade from a removed connection), the cards follow.
 --

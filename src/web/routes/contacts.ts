@@ -96,11 +96,12 @@ export function createContactRoutes(deps: {
     }
     const connections = res.locals.person?.connections ?? []
     // The whole book's number is the sum of the sources' (kept by the database, migration
-    // 0003); a search's page carries its number of matches.
+    // 0003); a search's page carries its number of matches, the whole list's page the number
+    // of cards (only a search asks for that apart).
     const [page, counts, totals, latest, panels] = await Promise.all([
       deps.contacts.listCards(personId, { q, after, limit: PAGE_SIZE }),
       deps.contacts.countByConnection(personId),
-      deps.contacts.counts(personId),
+      q ? deps.contacts.counts(personId) : undefined,
       deps.imports.latestByConnection(personId),
       Promise.all(connections.map((c) => describeConnection(c, deps))),
     ])
@@ -113,7 +114,7 @@ export function createContactRoutes(deps: {
       notice: noticeOf(req.query),
       q,
       cards: page.cards.map((c) => ({ ...c, sources: inBadgeOrder(c.connectionIds.map(badge)) })),
-      cardTotal: totals.cards,
+      cardTotal: totals?.cards ?? page.count,
       total,
       matches: q ? page.count : undefined,
       nextHref: page.next ? listHref({ q, after: page.next }) : undefined,
