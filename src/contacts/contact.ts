@@ -161,3 +161,25 @@ export function displayName(contact: Contact): string {
     contact.externalId
   )
 }
+
+/**
+ * Whether the contact holds anything a person could use. A photo (Google generates one for
+ * everybody) and labels alone are not enough: such a record shows as a blank line.
+ */
+export function hasUsableField(contact: Contact): boolean {
+  return (
+    Object.values(contact.name).some((part) => part !== undefined) ||
+    [
+      contact.nicknames,
+      contact.emails,
+      contact.phones,
+      contact.addresses,
+      contact.organizations,
+      contact.birthdays,
+      contact.urls,
+      contact.notes,
+      contact.relations,
+      contact.events,
+    ].some((values) => values.length > 0)
+  )
+}

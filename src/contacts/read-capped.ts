@@ -1,6 +1,7 @@
 // Reads an upstream body without trusting its size: a provider (or whatever answers in its
 // place) must not be able to make one page view hold an unbounded body in memory.
 import { Buffer } from 'node:buffer'
+import { contactsBadResponse } from './source-errors.ts'
 
 /** The body as text, refusing to hold more than `limit` bytes of it in memory. */
 export async function readCapped(response: Response, limit: number): Promise<string> {
@@ -24,4 +25,25 @@ export async function readCapped(response: Response, limit: number): Promise<str
     chunks.push(value)
   }
   return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * A page's body as a JSON object, at most `limit` bytes of it; anything else (too big, not
+ * JSON, an array or a bare value) is the provider's CONTACTS_BAD_RESPONSE.
+ */
+export async function readJsonObject(
+  provider: string,
+  response: Response,
+  limit: number,
+): Promise<Readonly<Record<string, unknown>>> {
+  let body: unknown
+  try {
+    body = JSON.parse(await readCapped(response, limit))
+  } catch (err) {
+    throw contactsBadResponse(provider, err)
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw contactsBadResponse(provider, new Error('not a JSON object'))
+  }
+  return body as Readonly<Record<string, unknown>>
 }

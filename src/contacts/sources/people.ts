@@ -10,7 +10,7 @@ import { listGroups } from './people/list-groups.ts'
 import { toContactsPage } from './people/to-page.ts'
 
 export type { Person, PersonMappingOptions } from './people/to-contact.ts'
-export { hasUsableField, toContact } from './people/to-contact.ts'
+export { toContact } from './people/to-contact.ts'
 export { SKIP_REASONS } from './people/to-page.ts'
 
 /**

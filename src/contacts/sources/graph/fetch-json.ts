@@ -3,8 +3,8 @@
 // (`Prefer: IdType="ImmutableId"`, §4.1): without it an id changes when its contact moves
 // to another folder, and the moved contact would be imported twice. Graph's error envelope
 // is branched on by `code`, never by `message` (§4.4).
-import { readCapped } from '../../read-capped.ts'
-import { contactsBadResponse, fetchFailure, statusFailure } from '../../source-errors.ts'
+import { readCapped, readJsonObject } from '../../read-capped.ts'
+import { fetchFailure, statusFailure } from '../../source-errors.ts'
 import { type Item, isObject, str } from './json.ts'
 
 /** Error bodies are a few hundred bytes; this only bounds what a refusal may make us read. */
@@ -74,14 +74,7 @@ export async function fetchGraph(
       }
       throw statusFailure(provider, response)
     }
-    let body: unknown
-    try {
-      body = JSON.parse(await readCapped(response, options.maxBytes))
-    } catch (err) {
-      throw contactsBadResponse(provider, err)
-    }
-    if (!isObject(body)) throw contactsBadResponse(provider, new Error('not a JSON object'))
-    return body
+    return readJsonObject(provider, response, options.maxBytes)
   })
 }
 

@@ -5,7 +5,7 @@
 // the mailbox's folders is "removed" from the folder it left and shows up in the other's
 // round with the same immutable id — so each removal is looked up, and one that still lives
 // in a contact folder is dropped (the other folder's round brings it).
-import type { Contact } from '../../contact.ts'
+import { type Contact, hasUsableField } from '../../contact.ts'
 import type { SkippedRecord } from '../../contact-source.ts'
 import { type Item, isObject, str } from './json.ts'
 import { type GraphMappingOptions, isComplete, toContact } from './to-contact.ts'
@@ -29,23 +29,6 @@ export interface DeltaLookups {
   isContactFolder(id: string): boolean
   /** Runs the lookups, a few at a time (the mailbox's limit). */
   map<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]>
-}
-
-export function hasUsableField(contact: Contact): boolean {
-  return (
-    Object.values(contact.name).some((part) => part !== undefined) ||
-    [
-      contact.nicknames,
-      contact.emails,
-      contact.phones,
-      contact.addresses,
-      contact.organizations,
-      contact.birthdays,
-      contact.urls,
-      contact.notes,
-      contact.relations,
-    ].some((values) => values.length > 0)
-  )
 }
 
 export async function toDeltaRecords(

@@ -1,9 +1,9 @@
 // One GET to the People API and its JSON body, with the failures translated by the shared
 // rules of source-errors.ts. The body is read with a cap: whatever answers in the provider's
 // place must not make us hold an unbounded body in memory.
-import { readCapped } from '../../read-capped.ts'
-import { contactsBadResponse, fetchFailure, statusFailure } from '../../source-errors.ts'
-import { type Item, isObject } from './json.ts'
+import { readCapped, readJsonObject } from '../../read-capped.ts'
+import { fetchFailure, statusFailure } from '../../source-errors.ts'
+import type { Item } from './json.ts'
 
 /** Error bodies are a few hundred bytes; this only bounds what a refusal may make us read. */
 const MAX_ERROR_BYTES = 64 * 1024
@@ -53,12 +53,5 @@ export async function fetchJson(
     throw statusFailure(provider, response)
   }
 
-  let body: unknown
-  try {
-    body = JSON.parse(await readCapped(response, options.maxBytes))
-  } catch (err) {
-    throw contactsBadResponse(provider, err)
-  }
-  if (!isObject(body)) throw contactsBadResponse(provider, new Error('not a JSON object'))
-  return body
+  return readJsonObject(provider, response, options.maxBytes)
 }

@@ -138,26 +138,3 @@ export function toContact(person: Person, options: PersonMappingOptions = {}): C
     raw: person,
   }
 }
-
-/**
- * Whether the contact holds anything a person could use. A photo (Google generates one for
- * everybody) and group memberships alone are not enough: such a record shows as a blank line.
- */
-export function hasUsableField(contact: Contact): boolean {
-  const { name } = contact
-  return (
-    Object.values(name).some((part) => part !== undefined) ||
-    [
-      contact.nicknames,
-      contact.emails,
-      contact.phones,
-      contact.addresses,
-      contact.organizations,
-      contact.birthdays,
-      contact.urls,
-      contact.notes,
-      contact.relations,
-      contact.events,
-    ].some((values) => values.length > 0)
-  )
-}

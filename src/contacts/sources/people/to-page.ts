@@ -2,9 +2,10 @@
 // answers mix three kinds of records: changed people, tombstones (metadata.deleted) and
 // people renamed since the token (metadata.previousResourceNames). Records that cannot be
 // stored are listed as skipped, with the reason in words a person understands.
+import { hasUsableField } from '../../contact.ts'
 import type { ContactsPage, SkippedRecord } from '../../contact-source.ts'
 import { count, type Item, isObject, str } from './json.ts'
-import { hasUsableField, type PersonMappingOptions, toContact } from './to-contact.ts'
+import { type PersonMappingOptions, toContact } from './to-contact.ts'
 
 export const SKIP_REASONS = {
   notAContact: 'The provider sent an entry that is not a contact.',
