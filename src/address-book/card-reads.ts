@@ -135,8 +135,10 @@ export function createCardReads(deps: {
       } else {
         // As for contacts (contact-reads.ts searchQuery): the matches found and counted in
         // one pass, only the page's leads sorted out of them. A match alone on its card (most
-        // are) is its own lead, with the sort key the match already read; only the cards of
-        // merged matches look their lead up, once a card.
+        // are), or one that leads its card, is a lead with the sort key the match already
+        // read; only a card none of whose matches is its lead looks the lead up, once a card.
+        // Merged people mostly match by the name their lead carries too: looking every
+        // merged match's lead up was a fifth of the search.
         const likes = patterns.map((p) => `c.search_text LIKE $${values.push(p)}`).join(' OR ')
         const where = position(values, after, 'l')
         ;({ rows } = await db.query(
@@ -146,10 +148,11 @@ export function createCardReads(deps: {
              WHERE c.person_id = $1 AND (${likes})
            ),
            leads AS MATERIALIZED (
-             SELECT x.id, x.sort_key FROM matches x WHERE x.card_id IS NULL
+             SELECT x.id, x.sort_key FROM matches x WHERE x.card_id IS NULL OR x.card_id = x.id
              UNION ALL
              SELECT l.id, l.sort_key
-             FROM (SELECT DISTINCT card_id FROM matches WHERE card_id IS NOT NULL) x
+             FROM (SELECT card_id FROM matches WHERE card_id <> id
+                   EXCEPT SELECT id FROM matches WHERE card_id = id) x
              JOIN contacts l ON l.id = x.card_id AND l.person_id = $1
            ),
            page AS (

@@ -336,6 +336,22 @@ describe('cards on the list', () => {
     expect(rest.cards).toHaveLength(15)
     expect(rest.next).toBeUndefined()
     expect((await store.listCards(bob.personId, { q: 'work', limit: 5 })).count).toBe(0)
+
+    // Lead and member both match: each card still once, counted once.
+    const both = await store.listCards(google.personId, { q: 'x.example', limit: 50 })
+    const bothRest = await store.listCards(google.personId, {
+      q: 'x.example',
+      limit: 50,
+      after: both.next,
+    })
+    expect(both.count).toBe(65)
+    expect([...both.cards, ...bothRest.cards].map((c) => c.displayName)).toEqual(
+      Array.from({ length: 65 }, (_, i) => `Person ${n(i)}`),
+    )
+    expect(bothRest.next).toBeUndefined()
+    const one = await store.listCards(google.personId, { q: 'p7@', limit: 5 })
+    expect(one.cards.map((c) => [c.displayName, c.contacts])).toEqual([['Person 007', 2]])
+    expect(one.count).toBe(1)
   })
 
   it('when the cards are streamed, then each card comes once with all its contacts', async () => {
