@@ -13,7 +13,7 @@ import type { Request, RequestHandler, Response } from 'express'
 import type { TokenSigner } from '../signed-token.ts'
 import { contactJson, idOf, parseSelect } from './contact-json.ts'
 import { graphErrors, sendGraphError } from './graph-errors.ts'
-import { param, readGraphRequest } from './graph-request.ts'
+import { param, readGraphRequest, requestedFolder } from './graph-request.ts'
 import type { GraphSettings } from './graph-settings.ts'
 import type { Mailboxes, StoredContact, Tombstone } from './mailbox.ts'
 
@@ -51,13 +51,10 @@ export function createDelta(deps: {
   return async function delta(req: Request, res: Response) {
     const graph = readGraphRequest(req, res)
     const box = mailboxes.mailbox(graph.sub)
-    const folderParam = req.params.folder
-    const folder = typeof folderParam === 'string' ? folderParam : box.defaultFolder
-    if (folder !== box.defaultFolder && !box.folders.has(folder)) {
-      return sendGraphError(res, graphErrors.notFound())
-    }
+    const folder = requestedFolder(req, box)
+    if (folder === undefined) return sendGraphError(res, graphErrors.notFound())
     const path =
-      typeof folderParam === 'string'
+      typeof req.params.folder === 'string'
         ? `me/contactFolders/${encodeURIComponent(folder)}/contacts/delta`
         : 'me/contacts/delta'
     const link = (name: '$skiptoken' | '$deltatoken', token: string) => {

@@ -32,3 +32,16 @@ export function param(req: Request, name: string): string | undefined | 'repeate
   if (values.length > 1) return 'repeated'
   return values[0]
 }
+
+/**
+ * The folder a route names (`/contactFolders/:folder/…`), or the default folder for the
+ * `/me/contacts` routes; undefined when the mailbox has no such folder.
+ */
+export function requestedFolder(
+  req: Request,
+  box: { defaultFolder: string; folders: ReadonlyMap<string, unknown> },
+): string | undefined {
+  const named = req.params.folder
+  const folder = typeof named === 'string' ? named : box.defaultFolder
+  return folder === box.defaultFolder || box.folders.has(folder) ? folder : undefined
+}

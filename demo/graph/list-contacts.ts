@@ -7,7 +7,7 @@ import type { Request, RequestHandler, Response } from 'express'
 import type { TokenSigner } from '../signed-token.ts'
 import { contactJson, parseSelect } from './contact-json.ts'
 import { graphErrors, sendGraphError } from './graph-errors.ts'
-import { param, readGraphRequest } from './graph-request.ts'
+import { param, readGraphRequest, requestedFolder } from './graph-request.ts'
 import type { GraphSettings } from './graph-settings.ts'
 import type { Mailboxes, StoredContact } from './mailbox.ts'
 
@@ -23,11 +23,8 @@ export function createListContacts(deps: {
   return async function listContacts(req: Request, res: Response) {
     const graph = readGraphRequest(req, res)
     const box = mailboxes.mailbox(graph.sub)
-    const folderParam = req.params.folder
-    const folder = typeof folderParam === 'string' ? folderParam : box.defaultFolder
-    if (folder !== box.defaultFolder && !box.folders.has(folder)) {
-      return sendGraphError(res, graphErrors.notFound())
-    }
+    const folder = requestedFolder(req, box)
+    if (folder === undefined) return sendGraphError(res, graphErrors.notFound())
     let top: number
     let skip: number
     let select: string | undefined
@@ -108,7 +105,7 @@ export function createListContacts(deps: {
     }
     if (skip + top < all.length) {
       const path =
-        folder === box.defaultFolder && typeof folderParam !== 'string'
+        folder === box.defaultFolder && typeof req.params.folder !== 'string'
           ? 'me/contacts'
           : `me/contactFolders/${encodeURIComponent(folder)}/contacts`
       const next = new URL(path, graph.base)

@@ -15,13 +15,7 @@ import {
   toStored,
   toSummary,
 } from './contact-reads.ts'
-import type {
-  CardListPage,
-  CardReason,
-  CardSummary,
-  ContactSummary,
-  StoredCard,
-} from './contacts-store.ts'
+import type { CardReason, CardSummary, ContactSummary, ContactsStore } from './contacts-store.ts'
 import { decodeCursor, encodeCursor, isUuid, type ListPosition } from './list-cursor.ts'
 import { searchPatterns } from './normalize.ts'
 
@@ -51,15 +45,8 @@ interface MemberSummaryRow extends SummaryRow {
   card_id: string
 }
 
-export interface CardReads {
-  listCards(
-    personId: string,
-    options: { q?: string; after?: string; limit: number },
-  ): Promise<CardListPage>
-  counts(personId: string): Promise<{ contacts: number; cards: number }>
-  card(personId: string, contactId: string): Promise<StoredCard | undefined>
-  streamCards(personId: string, batchSize?: number): AsyncGenerator<StoredCard[], void>
-}
+/** The card half of the store's reads (contacts-store.ts documents each). */
+export type CardReads = Pick<ContactsStore, 'listCards' | 'counts' | 'card' | 'streamCards'>
 
 function toCard(lead: ContactSummary, members: readonly ContactSummary[]): CardSummary {
   const all = [lead, ...members]
