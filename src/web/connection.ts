@@ -26,6 +26,13 @@ export function providerLabel(
   return providers.get(providerId)?.settings.label ?? providerId
 }
 
+/** How a connection's account is named on the pages: its email, else its name, else its id. */
+export function accountLabel(
+  connection: Pick<Connection, 'email' | 'displayName' | 'subject'>,
+): string {
+  return connection.email ?? connection.displayName ?? connection.subject
+}
+
 export async function describeConnection(
   connection: Connection,
   deps: { tokens: TokenStore; providers: ReadonlyMap<string, ProviderClient> },
@@ -44,7 +51,7 @@ export async function describeConnection(
     id: connection.id,
     providerId: connection.provider,
     providerLabel: providerLabel(deps.providers, connection.provider),
-    account: connection.email ?? connection.displayName ?? connection.subject,
+    account: accountLabel(connection),
     status: connection.status,
     connected: record !== undefined,
     scopes: record?.scope ?? connection.scopes,

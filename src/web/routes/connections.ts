@@ -13,7 +13,7 @@ import type { Connection, PeopleStore } from '../../people/people-store.ts'
 import type { RemoveSource } from '../../people/remove-source.ts'
 import { destroySession } from '../../session/session-ops.ts'
 import type { RevocationOutcome } from '../../tokens/revoke-grant.ts'
-import { providerLabel } from '../connection.ts'
+import { accountLabel, providerLabel } from '../connection.ts'
 import { requireCsrf } from '../csrf.ts'
 import { noStore } from '../no-store.ts'
 
@@ -69,7 +69,7 @@ export function createConnectionRoutes(deps: {
       source: {
         id: connection.id,
         providerLabel: providerLabel(deps.providers, connection.provider),
-        account: connection.email ?? connection.displayName ?? connection.subject,
+        account: accountLabel(connection),
         connected: connection.status === 'active',
         revocable,
         contacts: counts.get(connection.id) ?? 0,

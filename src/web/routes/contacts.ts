@@ -12,7 +12,7 @@ import type { ImportsReader } from '../../imports/imports-store.ts'
 import type { ProviderClient } from '../../oidc/provider-client.ts'
 import type { TokenStore } from '../../tokens/token-store.ts'
 import { cardView, inBadgeOrder, type SourceBadge } from '../card-view.ts'
-import { describeConnection, providerLabel } from '../connection.ts'
+import { accountLabel, describeConnection, providerLabel } from '../connection.ts'
 import { requireCsrf } from '../csrf.ts'
 import { listQuery } from '../list-query.ts'
 import { noStore } from '../no-store.ts'
@@ -63,7 +63,7 @@ export function createContactRoutes(deps: {
       return {
         connectionId,
         label: c ? providerLabel(deps.providers, c.provider) : 'A removed source',
-        account: c ? (c.email ?? c.displayName ?? c.subject) : undefined,
+        account: c ? accountLabel(c) : undefined,
       }
     }
   }

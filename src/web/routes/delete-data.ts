@@ -8,7 +8,7 @@ import { requireUser } from '../../auth/require-user.ts'
 import { AppError, ErrorCode } from '../../errors.ts'
 import type { Logger } from '../../log.ts'
 import type { ProviderClient } from '../../oidc/provider-client.ts'
-import { providerLabel } from '../connection.ts'
+import { accountLabel, providerLabel } from '../connection.ts'
 import { requireCsrf } from '../csrf.ts'
 import { noStore } from '../no-store.ts'
 
@@ -32,7 +32,7 @@ export function createDeleteDataRoutes(deps: {
       contacts: await deps.contacts.count(personId),
       connections: (res.locals.person?.connections ?? []).map((c) => ({
         providerLabel: providerLabel(deps.providers, c.provider),
-        account: c.email ?? c.displayName ?? c.subject,
+        account: accountLabel(c),
       })),
     })
   })
