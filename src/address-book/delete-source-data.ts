@@ -12,6 +12,8 @@
 // before the connection row, in the order a page's transaction takes them (its run, then
 // the connection its contacts refer to), so the two cannot deadlock.
 import type { Database } from '../db/database.ts'
+import { inTransaction } from '../db/transaction.ts'
+import { isUuid } from './list-cursor.ts'
 
 export interface DeletedSource {
   contacts: number
@@ -26,16 +28,14 @@ export type DeleteSourceData = (
   connectionId: string,
 ) => Promise<DeletedSource | undefined>
 
-/** A UUID as PostgreSQL's uuid type reads it; anything else can name no row. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** Thrown inside the transaction so that it rolls back: the connection is not the person's. */
+class NotTheirs extends Error {}
 
 export function createDeleteSourceData(deps: { db: Pick<Database, 'pool'> }): DeleteSourceData {
   return async (personId, connectionId) => {
-    if (!UUID.test(personId) || !UUID.test(connectionId)) return undefined
-    const tx = await deps.db.pool.connect()
-    try {
-      await tx.query('BEGIN')
-      const scope = [connectionId, personId]
+    if (!isUuid(personId) || !isUuid(connectionId)) return undefined
+    const scope = [connectionId, personId]
+    return inTransaction(deps.db, async (tx) => {
       await tx.query(
         'SELECT id FROM imports WHERE connection_id = $1 AND person_id = $2 FOR UPDATE',
         scope,
@@ -53,26 +53,20 @@ export function createDeleteSourceData(deps: { db: Pick<Database, 'pool'> }): De
         'DELETE FROM connections WHERE id = $1 AND person_id = $2',
         scope,
       )
-      if (connection.rowCount !== 1) {
-        await tx.query('ROLLBACK')
-        return undefined
-      }
+      if (connection.rowCount !== 1) throw new NotTheirs()
       const { rowCount: others } = await tx.query(
         'SELECT 1 FROM connections WHERE person_id = $1 LIMIT 1',
         [personId],
       )
       if (others === 0) await tx.query('DELETE FROM people WHERE id = $1', [personId])
-      await tx.query('COMMIT')
       return {
         contacts: contacts.rowCount ?? 0,
         imports: runs.rowCount ?? 0,
         personDeleted: others === 0,
       }
-    } catch (err) {
-      await tx.query('ROLLBACK').catch(() => {})
+    }).catch((err: unknown) => {
+      if (err instanceof NotTheirs) return undefined
       throw err
-    } finally {
-      tx.release()
-    }
+    })
   }
 }
