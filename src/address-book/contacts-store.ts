@@ -9,7 +9,9 @@ import type { Database } from '../db/database.ts'
 import { createCardReads } from './card-reads.ts'
 import { createCardRules } from './card-rules.ts'
 import { createContactReads } from './contact-reads.ts'
-import { createContactWrites } from './contact-writes.ts'
+import { createContactWrites, type PreparedContacts } from './contact-writes.ts'
+
+export type { PreparedContacts }
 
 /** What a query needs: the pool, or one client inside a transaction. */
 export type Queryable = Pick<PoolClient, 'query'>
@@ -96,6 +98,8 @@ export interface StoredCard {
 }
 
 export interface ContactsStore {
+  /** A page's rows computed ahead of its transaction, for upsert (contact-writes.ts). */
+  prepare(contacts: Iterable<Contact>): Promise<PreparedContacts>
   /**
    * Creates or updates the records of one page in one statement, and marks them as seen by
    * `seenBy` (a full run's id, for sweep). Duplicate external ids within the page count once.
@@ -103,7 +107,7 @@ export interface ContactsStore {
   upsert(
     tx: Queryable,
     target: { personId: string; connectionId: string; seenBy: string | undefined },
-    contacts: Contact[],
+    contacts: Contact[] | PreparedContacts,
   ): Promise<UpsertCounts>
   /** Moves records to their new external id (Google previousResourceNames). */
   relink(

@@ -60,9 +60,30 @@ export async function writeAhead<T>(
   write: (page: T) => Promise<void>,
   signal?: AbortSignal,
   gate?: ReturnType<typeof createRequestGate>,
+  /**
+   * Called with a page that arrives while the page before it is still being written, at
+   * once: work done here on this thread (preparing the page's rows) runs while the write
+   * waits for the database, instead of after it. A page that arrives when no write is
+   * under way is not passed here: it goes straight to the loop, which asks for the next
+   * page first (with a provider's latency, work done on arrival would delay that request).
+   */
+  ahead?: (page: T) => void,
 ): Promise<PipelineOutcome> {
+  let writing = false
+  const next = () => {
+    const read = pages.next()
+    if (ahead) {
+      read.then(
+        (result) => {
+          if (writing && !result.done) ahead(result.value)
+        },
+        () => {},
+      )
+    }
+    return read
+  }
   gate?.arm()
-  let pending = pages.next()
+  let pending = next()
   // Stopped before the first page came (the signal may already be aborted): its failure,
   // an aborted backoff wait say, must not surface as an unhandled rejection.
   pending.catch(() => {})
@@ -74,11 +95,16 @@ export async function writeAhead<T>(
       // Asked now, so it is fetched while this one is written. readPages requests nothing
       // after the last page (it returns), so this never reads past the end.
       gate?.arm()
-      pending = pages.next()
+      pending = next()
       // A failure of the page ahead is met when it is awaited, not as an unhandled rejection.
       pending.catch(() => {})
       await gate?.wait(pending)
-      await write(result.value)
+      writing = true
+      try {
+        await write(result.value)
+      } finally {
+        writing = false
+      }
       if (signal?.aborted) return 'stopped'
     }
   } finally {
