@@ -156,4 +156,41 @@ describe('writeAhead', () => {
     ).rejects.toThrow('no access token')
     expect(written).toEqual([1])
   })
+
+  it('when a page arrives while the page before it is being written, then it is handed ahead at once; one arriving between writes is not', async () => {
+    const log: string[] = []
+    const pages = (async function* () {
+      // Page 2 comes back quickly (during write 1); page 3 slowly (after write 2 is done).
+      for (const [page, fetchMs] of [
+        [1, 1],
+        [2, 5],
+        [3, 60],
+      ] as const) {
+        await new Promise((resolve) => setTimeout(resolve, fetchMs))
+        yield page
+      }
+    })()
+    const outcome = await writeAhead(
+      pages,
+      async (page) => {
+        log.push(`write ${page}`)
+        await new Promise((resolve) => setTimeout(resolve, 30))
+        log.push(`written ${page}`)
+      },
+      undefined,
+      undefined,
+      (page) => log.push(`ahead ${page}`),
+    )
+
+    expect(outcome).toBe('done')
+    expect(log).toEqual([
+      'write 1',
+      'ahead 2',
+      'written 1',
+      'write 2',
+      'written 2',
+      'write 3',
+      'written 3',
+    ])
+  })
 })
