@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { type CountryCode, isSupportedCountry } from 'libphonenumber-js/max'
 import { z } from 'zod'
-import { presetFor } from './config/provider-presets.ts'
+import { presetFor, TENANT_ID } from './config/provider-presets.ts'
 import { withoutCredentials } from './log.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -432,7 +432,6 @@ function providerSchema(envName: string) {
  * or one directory, by its id (a GUID) or one of its domain names.
  */
 const TENANT_ALIASES = ['common', 'organizations', 'consumers']
-const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/
 
 const tenant = (fallback: string) =>

@@ -25,6 +25,12 @@ export interface ProviderPreset {
   pkceDocumented?: boolean
 }
 
+/**
+ * A Microsoft Entra directory (tenant) id: a GUID, as in `MICROSOFT_TENANT` and in an ID
+ * token's `tid` claim (personal accounts have one too, 9188040d-…). Upper case is read too.
+ */
+export const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 export const PROVIDER_PRESETS: Readonly<Record<string, ProviderPreset>> = Object.freeze({
   google: {
     defaults: {

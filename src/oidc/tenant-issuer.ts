@@ -9,11 +9,10 @@
 // that directory's issuer. A template with nothing to fill it in is a rejected token, never
 // a skipped check.
 
+import { TENANT_ID } from '../config/provider-presets.ts'
+
 /** The placeholder Entra puts in a multi-tenant discovery document's `issuer`. */
 export const TENANT_PLACEHOLDER = '{tenantid}'
-
-/** Directory (tenant) ids are GUIDs; personal accounts have one too (9188040d-…). */
-const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function isTenantTemplate(issuer: string): boolean {
   return issuer.includes(TENANT_PLACEHOLDER)
