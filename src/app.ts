@@ -25,6 +25,7 @@ import { requestLog } from './web/request-log.ts'
 import { createAuthRoutes } from './web/routes/auth.ts'
 import { createConnectionRoutes } from './web/routes/connections.ts'
 import { createExportRoutes } from './web/routes/contact-exports.ts'
+import { createContactPhotoRoutes } from './web/routes/contact-photo.ts'
 import { createContactRoutes } from './web/routes/contacts.ts'
 import { createDeleteDataRoutes } from './web/routes/delete-data.ts'
 import { createHealthRoutes } from './web/routes/health.ts'
@@ -161,6 +162,22 @@ export function createApp(deps: AppDeps): Express {
       providers,
       limit: limits.actions,
       log,
+    }),
+  )
+  app.use(
+    createContactPhotoRoutes({
+      contacts: services.contactsStore,
+      connections: services.connections,
+      sources: services.contactSources,
+      providers,
+      // Its own budget at the actions' rate: opening photos does not use up the person's
+      // imports and corrections, and a page of links cannot spend the provider's quota.
+      limit: createRateLimiter(limiterDeps, {
+        name: 'photos',
+        limit: config.rateLimits.actionsPerMinute,
+        windowSeconds: 60,
+        per: 'person',
+      }),
     }),
   )
   app.use(

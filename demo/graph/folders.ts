@@ -72,7 +72,10 @@ export function createFolderRoutes(mailboxes: Mailboxes) {
     const graph = readGraphRequest(req, res)
     const contact = mailboxes.find(graph.sub, String(req.params.id))
     if (!contact?.photo) return sendGraphError(res, graphErrors.notFound())
-    res.type('image/jpeg').send(Buffer.from(contact.photo))
+    const { photo } = contact
+    const { bytes, contentType } =
+      photo instanceof Uint8Array ? { bytes: photo, contentType: 'image/jpeg' } : photo
+    res.type(contentType).send(Buffer.from(bytes))
   }
 
   const me: RequestHandler = (req, res) => {

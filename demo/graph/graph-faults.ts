@@ -10,7 +10,7 @@ import type { RequestHandler, Response } from 'express'
 import { readGrant } from '../bearer-auth.ts'
 import { graphErrorForStatus, sendGraphError } from './graph-errors.ts'
 
-export type GraphRoute = 'contacts' | 'delta' | 'folders' | 'contact' | '*'
+export type GraphRoute = 'contacts' | 'delta' | 'folders' | 'contact' | 'photo' | '*'
 
 export interface GraphFault {
   status?: number
@@ -67,8 +67,11 @@ export function createGraphFaults(throttle: GraphThrottle, now: () => number) {
     for (const [name, value] of Object.entries(fault.headers ?? {})) res.set(name, value)
     if (fault.body !== undefined) {
       res.status(fault.status)
-      if (typeof fault.body === 'string') res.type('application/json').send(fault.body)
-      else res.json(fault.body)
+      // A string is JSON unless the fault names its own type (a photo route's odd answers).
+      if (typeof fault.body === 'string') {
+        if (!res.get('Content-Type')) res.type('application/json')
+        res.send(fault.body)
+      } else res.json(fault.body)
       return true
     }
     const [status, code, message] = graphErrorForStatus(fault.status)

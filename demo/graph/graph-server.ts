@@ -146,7 +146,7 @@ export function createGraphServer(options: GraphServerOptions): GraphServer {
   route('/v1.0/me/contacts', 'contacts', list)
   route('/v1.0/me/contacts/delta', 'delta', delta)
   route('/v1.0/me/contacts/:id', 'contact', folders.oneContact)
-  route('/v1.0/me/contacts/:id/photo/$value', 'contact', folders.photo)
+  route('/v1.0/me/contacts/:id/photo/$value', 'photo', folders.photo)
   route('/v1.0/me/contactFolders', 'folders', folders.topFolders)
   route('/v1.0/me/contactFolders/:folder/childFolders', 'folders', folders.childFolders)
   route('/v1.0/me/contactFolders/:folder/contacts', 'contacts', list)

@@ -10,6 +10,9 @@ import { createHash, randomBytes } from 'node:crypto'
 /** The contact properties of Graph v1.0 (§4.2), as the fake stores them. */
 export type GraphFields = Record<string, unknown>
 
+/** A contact's photo as `…/photo/$value` serves it; bytes alone are a JPEG, as at Graph. */
+export type GraphPhoto = Uint8Array | { bytes: Uint8Array; contentType: string }
+
 export interface StoredContact {
   immutableId: string
   folder: string
@@ -22,8 +25,8 @@ export interface StoredContact {
   /** The properties changed by the last update (partial delta answers send only these). */
   changed: string[]
   fields: GraphFields
-  /** Bytes of the photo, when the contact has one. */
-  photo?: Uint8Array
+  /** The photo, when the contact has one. */
+  photo?: GraphPhoto
 }
 
 export interface Tombstone {
@@ -52,7 +55,7 @@ export interface MailboxSeed {
   /** Folders below the default one: name, and the parent folder's name (default: top). */
   folders?: ReadonlyArray<{ name: string; parent?: string }>
   /** Contacts; `folder` names a seeded folder, else the default folder. */
-  contacts?: ReadonlyArray<{ folder?: string; fields: GraphFields; photo?: Uint8Array }>
+  contacts?: ReadonlyArray<{ folder?: string; fields: GraphFields; photo?: GraphPhoto }>
 }
 
 const newId = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}=`
@@ -122,7 +125,7 @@ export function createMailboxes(options: { now?: () => number } = {}) {
       box.folders.delete(id)
     },
     /** Adds a contact; its immutable id. */
-    add(sub: string, fields: GraphFields, folder?: string, photo?: Uint8Array): string {
+    add(sub: string, fields: GraphFields, folder?: string, photo?: GraphPhoto): string {
       const box = mailbox(sub)
       const { seq, changeKey, at } = stamp(box)
       const contact: StoredContact = {
@@ -168,6 +171,12 @@ export function createMailboxes(options: { now?: () => number } = {}) {
         seq,
       })
       box.contacts.delete(id)
+    },
+    /** Gives the contact a photo, or takes it away (`undefined`); not a change delta reports. */
+    setPhoto(sub: string, id: string, photo: GraphPhoto | undefined): void {
+      const contact = contactOf(mailbox(sub), id)
+      if (photo) contact.photo = photo
+      else delete contact.photo
     },
     /** Moves the contact to another folder: its immutable id stays, its legacy id changes. */
     move(sub: string, id: string, folder: string | undefined): void {

@@ -5,8 +5,11 @@
 //   - the same phone number in another format (Łukasz Żółć, 王秀英);
 //   - the same name as a People contact but another email and phone (José Müller): names
 //     alone must never merge two people;
-//   - colleagues only at work, some in a folder "Team" and its child folder "Project X".
-import type { GraphFields, MailboxSeed } from './mailbox.ts'
+//   - colleagues only at work, some in a folder "Team" and its child folder "Project X";
+//   - two contacts with a photo (Zoë Ångström, Priya Natarajan), fetched only when opened;
+//     the others have none, as most contacts in Outlook.
+import { PRIYA_PHOTO, ZOE_PHOTO } from './demo-photos.ts'
+import type { GraphFields, GraphPhoto, MailboxSeed } from './mailbox.ts'
 
 const contact = (fields: GraphFields): GraphFields => ({
   emailAddresses: [],
@@ -16,20 +19,32 @@ const contact = (fields: GraphFields): GraphFields => ({
   ...fields,
 })
 
-const COLLEAGUES: ReadonlyArray<{ given: string; family: string; title: string; folder?: string }> =
-  [
-    { given: 'Priya', family: 'Natarajan', title: 'Engineering Manager', folder: 'Team' },
-    { given: 'Tomás', family: 'Ferreira', title: 'Designer', folder: 'Team' },
-    { given: 'Ingrid', family: 'Solberg', title: 'Product Owner', folder: 'Project X' },
-    { given: 'Kwame', family: 'Mensah', title: 'Data Analyst' },
-    { given: 'Mei', family: 'Tanaka', title: 'Recruiter' },
-  ]
+const COLLEAGUES: ReadonlyArray<{
+  given: string
+  family: string
+  title: string
+  folder?: string
+  photo?: GraphPhoto
+}> = [
+  {
+    given: 'Priya',
+    family: 'Natarajan',
+    title: 'Engineering Manager',
+    folder: 'Team',
+    photo: PRIYA_PHOTO,
+  },
+  { given: 'Tomás', family: 'Ferreira', title: 'Designer', folder: 'Team' },
+  { given: 'Ingrid', family: 'Solberg', title: 'Product Owner', folder: 'Project X' },
+  { given: 'Kwame', family: 'Mensah', title: 'Data Analyst' },
+  { given: 'Mei', family: 'Tanaka', title: 'Recruiter' },
+]
 
 function workMailbox(company: string): MailboxSeed {
   return {
     folders: [{ name: 'Team' }, { name: 'Project X', parent: 'Team' }],
     contacts: [
       {
+        photo: ZOE_PHOTO,
         fields: contact({
           displayName: 'Zoë Ångström',
           givenName: 'Zoë',
@@ -70,8 +85,9 @@ function workMailbox(company: string): MailboxSeed {
           companyName: 'Müller Logistik GmbH',
         }),
       },
-      ...COLLEAGUES.map(({ given, family, title, folder }, n) => ({
+      ...COLLEAGUES.map(({ given, family, title, folder, photo }, n) => ({
         ...(folder && { folder }),
+        ...(photo && { photo }),
         fields: contact({
           displayName: `${given} ${family}`,
           givenName: given,

@@ -2,7 +2,7 @@
 // with the connections it came from. Values are the same when they mean the same: emails
 // trimmed and case-folded (as the grouping keys them, migration 0005), phones by their
 // E.164 form, everything else by its folded text.
-import type { Contact } from '../contacts/contact.ts'
+import { type Contact, isPhotoOnDemand } from '../contacts/contact.ts'
 import { fold } from './normalize.ts'
 
 /** One value of a merged list and the connections (ids) it came from. */
@@ -107,7 +107,8 @@ export function mergeCard(
   )
   const photos = of(
     (c) => c.photos,
-    (p) => p.url,
+    // A photo fetched on demand is its contact's own: its path names the contact.
+    (p) => (isPhotoOnDemand(p) ? `fetch:${p.fetchPath}` : p.url),
   )
   const name = { ...lead.contact.name }
   for (const member of members.slice(1)) {

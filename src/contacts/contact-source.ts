@@ -3,6 +3,7 @@
 // and the page bounds are read-pages.ts's, so every adapter gets them the same way. Each
 // adapter passes the same contract suite (test/contract/).
 import type { Contact } from './contact.ts'
+import type { PhotoBytes } from './photo-bytes.ts'
 
 /**
  * Where the next page starts. Google People hands out an opaque `nextPageToken`; Microsoft
@@ -80,4 +81,13 @@ export interface ContactSource {
    * are stored by name. Same errors as listPage.
    */
   listGroups(accessToken: string): Promise<Map<string, string>>
+  /**
+   * The bytes of a photo this source serves on demand (a ContactPhotoOnDemand's
+   * `fetchPath`); undefined when the provider holds none. Only sources whose contacts carry
+   * such photos have it (Graph). A path the source would not have made is a NOT_FOUND
+   * before any request; otherwise the errors of listPage (read it through withAccessToken),
+   * and CONTACTS_BAD_RESPONSE for anything but a JPEG, PNG, GIF or WebP within the size
+   * cap (photo-bytes.ts).
+   */
+  fetchPhoto?(accessToken: string, fetchPath: string): Promise<PhotoBytes | undefined>
 }

@@ -90,13 +90,31 @@ export interface ContactEvent {
   type: string | undefined
 }
 
-/** Where the provider serves the photo; it is not fetched at import. */
-export interface ContactPhoto {
+/** A photo at a URL the provider gives in the listing (Google); it is not fetched at import. */
+export interface ContactPhotoUrl {
   url: string
   /** A placeholder the provider generated, not a photo someone chose. */
   isDefault: boolean
   primary: boolean
 }
+
+/**
+ * A photo the provider may hold, served only behind the person's token and fetched on
+ * demand, when someone opens it (Graph: the listing says nothing about photos, and asking
+ * for each would cost a request per contact, contacts-apis.md §4.2). A path relative to the
+ * provider's contacts API, never a URL and never anything token-like: the contact's own
+ * source resolves it under its configured contacts URL, and refuses any other.
+ */
+export interface ContactPhotoOnDemand {
+  /** e.g. Graph's `/me/contacts/{id}/photo/$value`, the id URL-encoded. */
+  fetchPath: string
+  // No `primary`: such a provider holds one photo per contact, and marks none as primary.
+}
+
+export type ContactPhoto = ContactPhotoUrl | ContactPhotoOnDemand
+
+export const isPhotoOnDemand = (photo: ContactPhoto): photo is ContactPhotoOnDemand =>
+  'fetchPath' in photo
 
 export interface Contact {
   /** The provider's id: Google resourceName. */

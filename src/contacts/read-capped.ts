@@ -3,15 +3,20 @@
 import { Buffer } from 'node:buffer'
 import { contactsBadResponse } from './source-errors.ts'
 
-/** The body as text, refusing to hold more than `limit` bytes of it in memory. */
-export async function readCapped(response: Response, limit: number): Promise<string> {
+/** The body was over the cap: nothing past the cap was read. */
+export class BodyTooLargeError extends Error {
+  override name = 'BodyTooLargeError'
+}
+
+/** The body's bytes, refusing to hold more than `limit` of them in memory. */
+export async function readCappedBytes(response: Response, limit: number): Promise<Buffer> {
   const declared = Number(response.headers.get('content-length') ?? 0)
   if (declared > limit) {
     await response.body?.cancel().catch(() => {})
-    throw new Error(`body of ${declared} bytes exceeds ${limit}`)
+    throw new BodyTooLargeError(`body of ${declared} bytes exceeds ${limit}`)
   }
   const reader = response.body?.getReader()
-  if (!reader) return ''
+  if (!reader) return Buffer.alloc(0)
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
@@ -20,11 +25,16 @@ export async function readCapped(response: Response, limit: number): Promise<str
     size += value.byteLength
     if (size > limit) {
       await reader.cancel()
-      throw new Error(`body exceeds ${limit} bytes`)
+      throw new BodyTooLargeError(`body exceeds ${limit} bytes`)
     }
     chunks.push(value)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks)
+}
+
+/** The body as text, refusing to hold more than `limit` bytes of it in memory. */
+export async function readCapped(response: Response, limit: number): Promise<string> {
+  return (await readCappedBytes(response, limit)).toString('utf8')
 }
 
 /**

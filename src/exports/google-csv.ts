@@ -9,7 +9,12 @@
 // group's cells, joined the same way, so no value is ever dropped.
 import { stringify } from 'csv-stringify/sync'
 import type { StoredContact } from '../address-book/contacts-store.ts'
-import type { Contact, ContactDate } from '../contacts/contact.ts'
+import {
+  type Contact,
+  type ContactDate,
+  type ContactPhotoUrl,
+  isPhotoOnDemand,
+} from '../contacts/contact.ts'
 
 export const CSV_MEDIA_TYPE = 'text/csv; charset=utf-8'
 
@@ -134,7 +139,8 @@ const joined = (values: ReadonlyArray<string | undefined>) =>
 
 function rowOf(c: Contact): string[] {
   const birthday = c.birthdays.find((b) => b.date) ?? c.birthdays[0]
-  const photo = c.photos.find((p) => !p.isDefault)
+  // A photo fetched on demand has no URL anyone else could open: it is left out.
+  const photo = c.photos.find((p): p is ContactPhotoUrl => !isPhotoOnDemand(p) && !p.isDefault)
   const addresses = c.addresses.map((a) => ({
     label: a.primary ? `* ${labelOf(a.type)}` : labelOf(a.type),
     cells: [

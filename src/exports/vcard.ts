@@ -4,7 +4,7 @@
 // the person had is silently left out. Text rules (escaping, quoting, folding) are in
 // vcard-text.ts; the lines end in CRLF.
 import type { StoredContact } from '../address-book/contacts-store.ts'
-import type { ContactDate } from '../contacts/contact.ts'
+import { type ContactDate, isPhotoOnDemand } from '../contacts/contact.ts'
 import { contactUid } from './contact-uid.ts'
 import { escapeText, foldLine, paramValue, structured, textList, uriValue } from './vcard-text.ts'
 
@@ -143,7 +143,8 @@ export function vcardOf(stored: StoredContact): string {
   for (const note of c.notes) add('NOTE', {}, escapeText(note.value))
   for (const photo of c.photos) {
     // Placeholders the provider drew are not the person's photo; only web URLs are links.
-    if (photo.isDefault || !isWebUrl(photo.url)) continue
+    // A photo fetched on demand lives behind the person's token: no URL to write.
+    if (isPhotoOnDemand(photo) || photo.isDefault || !isWebUrl(photo.url)) continue
     add('PHOTO', { pref: photo.primary }, uriValue(photo.url))
   }
   for (const relation of c.relations) {

@@ -3,7 +3,14 @@
 // from, the card's contacts one by one (what can be taken out), and why they are one card.
 import type { CardReason, StoredCard } from '../address-book/contacts-store.ts'
 import { mergeCard } from '../address-book/merge-card.ts'
-import { type ContactView, contactView, type Item } from './contact-view.ts'
+import { isPhotoOnDemand } from '../contacts/contact.ts'
+import {
+  type ContactView,
+  contactPhotoHref,
+  contactView,
+  type Item,
+  type PhotoLink,
+} from './contact-view.ts'
 
 /** A source as a badge: its provider's label, and the account when there is one. */
 export interface SourceBadge {
@@ -74,7 +81,21 @@ export function cardView(card: StoredCard, badge: (connectionId: string) => Sour
   const [lead] = card.contacts
   if (!lead) throw new Error('cardView: a card has at least one contact')
   const merged = mergeCard(card.contacts)
-  const view = contactView({ ...lead, contact: merged.contact })
+  // A photo fetched on demand is served through the contact that holds it, which need not
+  // be the lead: found by its path, which names that contact.
+  const holders = new Map<string, { id: string; connectionId: string }>()
+  for (const member of card.contacts) {
+    for (const photo of member.contact.photos) {
+      if (isPhotoOnDemand(photo) && !holders.has(photo.fetchPath)) {
+        holders.set(photo.fetchPath, { id: member.id, connectionId: member.connectionId })
+      }
+    }
+  }
+  const photoLink: PhotoLink = (photo) => {
+    const holder = holders.get(photo.fetchPath) ?? lead
+    return { href: contactPhotoHref(holder.id), provider: badge(holder.connectionId).label }
+  }
+  const view = contactView({ ...lead, contact: merged.contact }, photoLink)
   const badges = (ids: readonly string[]) => inBadgeOrder(ids.map(badge))
   const zip = (items: Item[], sources: string[][]): SourcedItem[] =>
     items.map((item, i) => ({ ...item, sources: badges(sources[i] ?? []) }))

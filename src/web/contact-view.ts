@@ -3,13 +3,19 @@
 // when it is http(s) (never `javascript:`, `data:` or anything else a click would run); a
 // phone is a tel: link only by its E.164 form; an HTML note is shown as the text it is,
 // never as markup. Photos are not shown: the page loads nothing from other sites (CSP
-// img-src 'self', web/security-headers.ts), so a photo is a link the person may open.
+// img-src 'self', web/security-headers.ts), so a photo at a URL is a link the person may
+// open. A photo fetched on demand (Graph) is a link to our own /contacts/:id/photo, not an
+// <img>: most such contacts have none, and each of those would show a broken image.
 import type { StoredContact } from '../address-book/contacts-store.ts'
-import type { ContactDate } from '../contacts/contact.ts'
+import {
+  type ContactDate,
+  type ContactPhotoOnDemand,
+  isPhotoOnDemand,
+} from '../contacts/contact.ts'
 
 export interface Item {
   text: string
-  /** Set only for a link that is safe to follow (http(s), mailto:, tel:). */
+  /** Set only for a link that is safe to follow (http(s), mailto:, tel:, our own photo route). */
   href: string | undefined
   /** The provider's type ("work", "mobile", a custom label). */
   type: string | undefined
@@ -78,8 +84,17 @@ const item = (text: string, fields: Partial<Item> = {}): Item => ({
 const present = (values: ReadonlyArray<string | undefined>) =>
   values.filter((v): v is string => Boolean(v))
 
-export function contactView(stored: StoredContact): ContactView {
+/** Where a contact's photo fetched on demand is served, through its connection. */
+export const contactPhotoHref = (contactId: string) =>
+  `/contacts/${encodeURIComponent(contactId)}/photo`
+
+/** The link to a photo fetched on demand: which contact's route, and whose photo it is. */
+export type PhotoLink = (photo: ContactPhotoOnDemand) => { href: string; provider: string }
+
+export function contactView(stored: StoredContact, photoLink?: PhotoLink): ContactView {
   const c = stored.contact
+  const linkOf: PhotoLink =
+    photoLink ?? (() => ({ href: contactPhotoHref(stored.id), provider: 'the provider' }))
   const n = c.name
   const names = [
     ['Name', n.display],
@@ -142,13 +157,20 @@ export function contactView(stored: StoredContact): ContactView {
     notes: c.notes.map((note) => ({ text: note.value, html: note.contentType === 'text/html' })),
     relations: c.relations.map((r) => item(r.person, { type: r.type })),
     events: c.events.map((e) => item(dateText(e.date), { type: e.type })),
-    photos: c.photos.map((p) =>
-      item(p.isDefault ? 'Placeholder picture' : 'Photo', {
+    photos: c.photos.map((p) => {
+      if (isPhotoOnDemand(p)) {
+        const link = linkOf(p)
+        return item(`Photo at ${link.provider}`, {
+          href: link.href,
+          details: ['fetched when you open it; not every contact has one'],
+        })
+      }
+      return item(p.isDefault ? 'Placeholder picture' : 'Photo', {
         href: safeWebHref(p.url),
         primary: p.primary,
         details: [p.url],
-      }),
-    ),
+      })
+    }),
     labels: c.labels,
     importedAt: stored.createdAt,
     updatedAt: stored.updatedAt,

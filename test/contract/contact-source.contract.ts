@@ -40,6 +40,8 @@ export interface SeedContact {
   relations?: Array<{ person: string; type: 'spouse' | 'child' | 'manager' | 'assistant' }>
   events?: Array<{ date: { year?: number; month: number; day: number }; type: 'anniversary' }>
   photoUrl?: string
+  /** The contact's own photo (a JPEG), for providers that serve photos on demand. */
+  photo?: Uint8Array
   /** Group or category names; `fixture.label(name)` is what the contact's labels hold. */
   labels?: string[]
 }
@@ -78,8 +80,11 @@ export interface ContactSourceFixture {
     birthdayWithoutYear: boolean
     /** Dated events such as anniversaries. */
     events: boolean
-    /** A photo URL in the list response (Graph serves photos at a path, fetched apart). */
-    photoUrls: boolean
+    /**
+     * How photos come: `urls` in the list response (People), or `on-demand`: the listing
+     * says nothing, every contact may have one, and `fetchPhoto` reads it (Graph).
+     */
+    photos: 'urls' | 'on-demand'
     /** A cursor for incremental import on the last page, and incremental reads with it. */
     syncToken: boolean
     /**
@@ -356,8 +361,12 @@ export function runContactSourceContract(
             { date: { year: 1930, month: 6, day: 15 }, type: 'anniversary' },
           ])
         }
-        if (fx.supports.photoUrls) {
-          expect(grace.photos.map((p) => p.url)).toEqual(['https://photos.example/grace.jpg'])
+        if (fx.supports.photos === 'urls') {
+          expect(grace.photos).toEqual([
+            expect.objectContaining({ url: 'https://photos.example/grace.jpg' }),
+          ])
+        } else {
+          expect(grace.photos).toEqual([{ fetchPath: expect.any(String) }])
         }
         expect(grace.labels).toEqual([fx.label('friends')])
         expect(grace.raw).toEqual(expect.any(Object))
@@ -374,6 +383,8 @@ export function runContactSourceContract(
       it('when a contact has only a name, then every other field is empty, not missing', async () => {
         await fx.seed([{ given: 'Solo', family: 'Name' }])
         const [solo] = (await fx.source.listPage(fx.accessToken)).contacts as [Contact]
+        // On demand, any contact may have a photo: only its fetch says whether it has one.
+        const photos = fx.supports.photos === 'urls' ? [] : [{ fetchPath: expect.any(String) }]
         expect(solo).toMatchObject({
           nicknames: [],
           emails: [],
@@ -385,9 +396,33 @@ export function runContactSourceContract(
           notes: [],
           relations: [],
           events: [],
-          photos: [],
+          photos,
           labels: [],
         })
+      })
+
+      it('when photos come on demand, then fetchPhoto reads a contact’s photo as a JPEG, and nothing for one without', async () => {
+        if (fx.supports.photos !== 'on-demand') {
+          expect(fx.source.fetchPhoto).toBeUndefined()
+          return
+        }
+        const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46])
+        await fx.seed([
+          { given: 'Ada', family: 'Lovelace', photo: jpeg },
+          { given: 'Alan', family: 'Turing' },
+        ])
+        const contacts = (await fx.source.listPage(fx.accessToken)).contacts
+        const pathOf = (given: string) => {
+          const photo = contacts.find((c) => c.name.given === given)?.photos[0]
+          if (!photo || !('fetchPath' in photo)) throw new Error(`${given} has no photo path`)
+          return photo.fetchPath
+        }
+        const fetchPhoto = fx.source.fetchPhoto?.bind(fx.source)
+        expect(fetchPhoto).toBeDefined()
+        const ada = await fetchPhoto?.(fx.accessToken, pathOf('Ada'))
+        expect(ada?.contentType).toBe('image/jpeg')
+        expect(new Uint8Array(ada?.bytes ?? [])).toEqual(jpeg)
+        expect(await fetchPhoto?.(fx.accessToken, pathOf('Alan'))).toBeUndefined()
       })
     })
 

@@ -56,7 +56,7 @@ async function setup(): Promise<ContactSourceFixture> {
       severalOrganizations: false,
       birthdayWithoutYear: false,
       events: false,
-      photoUrls: false,
+      photos: 'on-demand',
       syncToken: true,
       relink: true,
       groups: false,
@@ -72,7 +72,10 @@ async function setup(): Promise<ContactSourceFixture> {
     seed(contacts) {
       movedTo = undefined
       fake.mailboxes.replace(SUBJECT, {
-        contacts: contacts.map((c) => ({ fields: toGraphFields(c) })),
+        contacts: contacts.map((c) => ({
+          fields: toGraphFields(c),
+          ...(c.photo && { photo: c.photo }),
+        })),
       })
     },
     add: (contact) => fake.mailboxes.add(SUBJECT, toGraphFields(contact)),

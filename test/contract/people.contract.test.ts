@@ -210,7 +210,7 @@ async function setup(): Promise<ContactSourceFixture> {
       severalOrganizations: true,
       birthdayWithoutYear: true,
       events: true,
-      photoUrls: true,
+      photos: 'urls',
       syncToken: true,
       relink: true,
       groups: true,

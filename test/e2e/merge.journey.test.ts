@@ -222,6 +222,26 @@ describe('alice merges her home and work contacts in a real browser', () => {
     expect(await page.locator('section.source h2').textContent()).toBe('Sources')
     await shot('merge-card-zoe.png', { fullPage: true })
 
+    // Her photo at work is a link, fetched from Demo Microsoft only when opened; it shows
+    // as an image although its answer's own CSP lets nothing else load or run.
+    const photos = await section('Photos')
+    expect(photos).toContainEqual({ text: 'Photo at Demo Microsoft', badges: ['Demo Microsoft'] })
+    expect(await page.locator('main img').count()).toBe(0)
+    const card = page.url()
+    const [photo] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/photo')),
+      page.getByRole('link', { name: 'Photo at Demo Microsoft' }).click(),
+    ])
+    expect(photo.status()).toBe(200)
+    expect(photo.headers()['content-type']).toBe('image/jpeg')
+    const shown = page.locator('img')
+    await shown.waitFor()
+    expect(
+      await shown.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBe(96)
+    await shot('merge-card-zoe-photo.png')
+    await page.goto(card)
+
     // Merged by phone: the one number is one line, both sources' badges on it.
     await openCard('Łukasz Żółć', '+48 (22) 555-01-23')
     const lukasz = await section('Phones')

@@ -259,3 +259,39 @@ describe('throttling', () => {
     expect(graph.fake.stats.maxInFlight).toBe(4)
   })
 })
+
+describe('photos', () => {
+  it('when a stored photo path is not one the adapter makes, then nothing is sent anywhere, token or not', async () => {
+    graph.fake.mailboxes.replace(SUB, { contacts: [{ fields: person(1) }] })
+    const mark = graph.fake.requests.mark()
+    const fetchPhoto = source().fetchPhoto
+    for (const path of [
+      '/me/photo/$value',
+      '/me/contacts/../photo/$value',
+      'http://evil.example/x',
+    ]) {
+      const err = await rejection(fetchPhoto?.(token, path) ?? Promise.resolve())
+      expect(err).toBeInstanceOf(AppError)
+      expect(err).toMatchObject({ code: 'NOT_FOUND', status: 404 })
+    }
+    expect(graph.fake.requests.since(mark)).toEqual([])
+  })
+
+  it('when many photos are opened at once, then they share the mailbox limit with everything else: at most 4 in flight', async () => {
+    const photo = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00])
+    graph.fake.mailboxes.replace(SUB, {
+      contacts: Array.from({ length: 10 }, (_, n) => ({ fields: person(n), photo })),
+    })
+    const [page] = await readAll()
+    graph.fake.faults.add({ route: 'photo', delayMs: 30, times: 10 })
+    const adapter = source()
+    const photos = await Promise.all(
+      (page?.contacts ?? []).map((c) => {
+        const [p] = c.photos
+        return p && 'fetchPath' in p ? adapter.fetchPhoto?.(token, p.fetchPath) : undefined
+      }),
+    )
+    expect(photos.map((p) => p?.contentType)).toEqual(Array(10).fill('image/jpeg'))
+    expect(graph.fake.stats.maxInFlight).toBe(4)
+  })
+})

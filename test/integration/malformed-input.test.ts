@@ -659,6 +659,26 @@ const ROUTES: Array<{ route: Route; inputs: BadInput[] }> = [
     ],
   },
   {
+    route: {
+      path: '/contacts/00000000-0000-4000-8000-000000000000/photo',
+      method: 'GET',
+      normal: 404,
+      anonymous: 303,
+    },
+    inputs: [
+      {
+        name: 'an id that is no id',
+        status: 404,
+        request: (r, c) => request(r, c, { path: `/contacts/${kB(1)}/photo` }),
+      },
+      {
+        name: 'an id with broken percent-encoding',
+        status: 400,
+        request: (r, c) => request(r, c, { path: '/contacts/%E0%A4%A/photo' }),
+      },
+    ],
+  },
+  {
     route: { path: '/contacts/export.vcf', method: 'GET', normal: 200, anonymous: 303 },
     inputs: [],
   },

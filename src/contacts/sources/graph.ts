@@ -26,6 +26,7 @@ import {
   mapLimited,
   settled,
 } from './graph/limiter.ts'
+import { fetchPhoto } from './graph/photo.ts'
 import {
   decodeRoundState,
   decodeSyncState,
@@ -208,5 +209,7 @@ export function createGraphSource(deps: {
     async listGroups() {
       return new Map<string, string>()
     },
+
+    fetchPhoto: (accessToken, fetchPath) => fetchPhoto(http, api, accessToken, fetchPath),
   }
 }

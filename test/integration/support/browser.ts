@@ -9,6 +9,8 @@ export interface Hop {
   location: string | undefined
   headers: Headers
   body: string
+  /** The body as received, for answers that are not text (a photo); Browser sets it. */
+  bytes?: Uint8Array
 }
 
 export class Browser {
@@ -39,12 +41,14 @@ export class Browser {
       await this.jar.setCookie(setCookie, url, { ignoreError: true })
     }
     const location = response.headers.get('location') ?? undefined
+    const bytes = new Uint8Array(await response.arrayBuffer())
     const hop: Hop = {
       url,
       status: response.status,
       location: location ? new URL(location, url).href : undefined,
       headers: response.headers,
-      body: await response.text(),
+      body: new TextDecoder().decode(bytes),
+      bytes,
     }
     this.history.push(hop)
     return hop

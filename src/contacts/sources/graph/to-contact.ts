@@ -12,6 +12,7 @@ import type {
   ContactRelation,
 } from '../../contact.ts'
 import { type Item, isObject, list, str, strings } from './json.ts'
+import { photoPath } from './photo.ts'
 
 /** Every contact property the mapping reads: the `$select` of every request (§4.1). */
 export const SELECTED_FIELDS = [
@@ -171,9 +172,10 @@ export function toContact(item: Item, options: GraphMappingOptions = {}): Contac
     relations,
     events: [],
     // Graph serves a photo at /me/contacts/{id}/photo/$value, behind the token, and says
-    // nothing about it in the listing: there is no URL to keep, and fetching every photo to
-    // find out would cost a request per contact. The id in `raw` is where to find it.
-    photos: [],
+    // nothing about it in the listing: finding out which contacts have one would cost a
+    // request per contact. So every contact may have one, fetched when someone opens it
+    // (photo.ts); most have none, which that request's 404 says.
+    photos: [{ fetchPath: photoPath(externalId) }],
     labels: strings(item.categories),
     raw: item,
   }
