@@ -3,53 +3,91 @@
 // whatever the size of the book, and the provider's latency hides the database's.
 // A stop request (SIGTERM) is honoured between pages: the page being written commits, the
 // page being fetched is dropped (its cursor is saved, so it is read again on resume).
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+
 export type PipelineOutcome = 'done' | 'stopped'
 
 /**
- * Says when the page asked for next has actually been requested. Writing a page starts
- * with a block of work on this thread (its columns, its JSON, the statement's buffers:
- * 60–100 ms for 1,000 contacts, more on a busy machine), and everything the next page's
- * request waits for — the access token's round trips to Redis, then the request itself —
- * waits behind it on the event loop. Traced before the gate (bench/import, 25 pages): the
- * next request reached the provider up to 230 ms after its page had arrived, 0.7–2.4 s
- * later in all than when only reading, its latency starting only after the write's
- * preparation. The reader calls `sent()` as each request goes out (readPages'
- * onRequest); the pipeline starts the write only then.
+ * Says when the page asked for next has actually been requested. Writing a page is work on
+ * this thread (its rows: 60–100 ms for 1,000 contacts, more on a busy machine), and
+ * everything the next page's request waits for — the access token's round trips to Redis,
+ * then the request itself — waits behind it on the event loop. Traced before the gate
+ * (bench/import, 25 pages): the next request reached the provider up to 230 ms after its
+ * page had arrived, its latency starting only after the write's preparation.
+ * The reader calls `sent()` as each request is made (readPages' onRequest, the access
+ * token in hand); the gate opens once that request's headers are on its socket — what
+ * Node's fetch (undici) publishes on the diagnostics channel `undici:client:sendHeaders` —
+ * for a request to `origin`. Traced with a provider's latency: fetch writes the headers a
+ * few turns of the event loop after it is called, 8–32 ms later when those turns each wait
+ * for a slice of the write's work, and that delay was added to every page. A fetch that
+ * publishes nothing (another implementation) opens it after MAX_SEND_WAIT_MS.
  */
 export interface RequestGate {
   sent(): void
 }
 
-export function createRequestGate(): RequestGate & {
+/** Node's fetch (undici) publishes here as a request's headers are written to its socket. */
+const HEADERS_WRITTEN = 'undici:client:sendHeaders'
+
+/** However the request goes out, the write waits no longer than this for it. */
+export const MAX_SEND_WAIT_MS = 50
+
+const originOf = (message: unknown) => {
+  const request = (message as { request?: { origin?: unknown } } | undefined)?.request
+  return typeof request?.origin === 'string' ? request.origin : undefined
+}
+
+export function createRequestGate(options: { origin?: string } = {}): RequestGate & {
   arm(): void
   wait(read: Promise<unknown>): Promise<void>
 } {
   let open = false
   let release: (() => void) | undefined
+  let onHeaders: ((message: unknown) => void) | undefined
+  let timer: NodeJS.Timeout | undefined
+  const stopWatching = () => {
+    if (onHeaders) unsubscribe(HEADERS_WRITTEN, onHeaders)
+    onHeaders = undefined
+    clearTimeout(timer)
+    timer = undefined
+  }
+  const openNow = () => {
+    stopWatching()
+    open = true
+    release?.()
+  }
   return {
-    /** Before each read is asked for. */
+    /** Before each read is asked for (and to stop watching, at the end). */
     arm() {
+      stopWatching()
       open = false
       release = undefined
     },
     sent() {
-      open = true
-      release?.()
+      stopWatching()
+      open = false
+      onHeaders = (message) => {
+        // Another request of this process (another import's) may open it early: harmless,
+        // the gate only decides when a write starts, never what is written.
+        if (options.origin === undefined || originOf(message) === options.origin) openNow()
+      }
+      subscribe(HEADERS_WRITTEN, onHeaders)
+      timer = setTimeout(openNow, MAX_SEND_WAIT_MS)
+      timer.unref()
     },
     /**
-     * Until the request is out — and one more turn of the event loop, so that fetch has
-     * written it to its socket — or the read has ended without one (the last page, a
+     * Until the request is out, or the read has ended without one (the last page, a
      * failure). Never rejects: a failed read is met where it is awaited.
      */
     wait(read) {
-      const turn = () => new Promise<void>((resolve) => setImmediate(resolve))
-      if (open) return turn()
+      if (open) return Promise.resolve()
       return new Promise<void>((resolve) => {
-        release = () => void turn().then(resolve)
-        read.then(
-          () => resolve(),
-          () => resolve(),
-        )
+        release = resolve
+        const settled = () => {
+          stopWatching()
+          resolve()
+        }
+        read.then(settled, settled)
       })
     },
   }
@@ -108,6 +146,7 @@ export async function writeAhead<T>(
       if (signal?.aborted) return 'stopped'
     }
   } finally {
+    gate?.arm()
     // Leaves a fetch still under way to finish unheard; nothing more is requested.
     pages.return(undefined).catch(() => {})
   }

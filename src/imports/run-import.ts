@@ -148,7 +148,7 @@ export function createRunImport(deps: RunImportDeps) {
     if (resume && !resume.next) return { outcome: 'done', syncToken: resume.syncToken }
     const from = record.kind === 'incremental' ? (resume?.from ?? syncToken) : undefined
     let newToken: string | undefined
-    const gate = createRequestGate()
+    const gate = createRequestGate({ origin: provider.contactsUrl.origin })
     const pages = readPages({
       source: provider.source,
       contactsUrl: provider.contactsUrl,

@@ -1,6 +1,10 @@
 // Fetching and writing overlap, one page ahead and no more.
+
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { createRequestGate, writeAhead } from '../../src/imports/page-pipeline.ts'
+import { createRequestGate, MAX_SEND_WAIT_MS, writeAhead } from '../../src/imports/page-pipeline.ts'
 
 /** A reader of `count` pages that records when each fetch starts and ends. */
 function reader(count: number, log: string[], fetchMs = 5) {
@@ -192,5 +196,67 @@ describe('writeAhead', () => {
       'write 3',
       'written 3',
     ])
+  })
+
+  it('when the next page is fetched from a slow provider, then the write starts once its request is on the wire, not when the answer comes', async () => {
+    const log: string[] = []
+    const server = createServer((_req, res) => {
+      log.push('provider got the request')
+      setTimeout(() => res.end('{}'), 300)
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const gate = createRequestGate({ origin })
+      const pages = (async function* () {
+        yield 1
+        gate.sent()
+        const answer = await fetch(`${origin}/page/2`)
+        await answer.text()
+        log.push('page 2 arrived')
+        yield 2
+      })()
+      const started = performance.now()
+      let firstWriteAt = 0
+      await writeAhead(
+        pages,
+        async (page) => {
+          if (page === 1) firstWriteAt = performance.now() - started
+          log.push(`write ${page}`)
+        },
+        undefined,
+        gate,
+      )
+
+      expect(log).toEqual(['write 1', 'provider got the request', 'page 2 arrived', 'write 2'])
+      // On the wire within a few turns of the event loop, far below the provider's 300 ms.
+      expect(firstWriteAt).toBeLessThan(150)
+    } finally {
+      server.close()
+    }
+  })
+
+  it('when the request goes out by a fetch that says nothing, then the write waits at most the cap', async () => {
+    const gate = createRequestGate({ origin: 'http://127.0.0.1:9' })
+    const pages = (async function* () {
+      yield 1
+      gate.sent()
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      yield 2
+    })()
+    const started = performance.now()
+    let firstWriteAt = 0
+    await writeAhead(
+      pages,
+      async (page) => {
+        if (page === 1) firstWriteAt = performance.now() - started
+      },
+      undefined,
+      gate,
+    )
+
+    expect(firstWriteAt).toBeGreaterThanOrEqual(MAX_SEND_WAIT_MS - 5)
+    expect(firstWriteAt).toBeLessThan(500)
   })
 })
