@@ -3,8 +3,9 @@
 // of in the server's collation, which differs between machines and can change under an
 // index on an OS upgrade. Folding is the same for the stored text and for the query, so a
 // search for "emile" finds "Émile" and the other way round.
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max'
+import type { CountryCode } from 'libphonenumber-js/max'
 import type { Contact } from '../contacts/contact.ts'
+import { validPhoneNumber } from '../contacts/phone-number.ts'
 
 /**
  * Letters that NFKD does not take apart into a base letter and a mark, spelled the way a
@@ -123,7 +124,7 @@ export function searchPatterns(query: string, defaultRegion: CountryCode | undef
   const digits = digitsOf(text)
   if (PHONE_LIKE.test(text) && digits.length >= MIN_PHONE_DIGITS) {
     needles.add(digits)
-    const parsed = parse(text, defaultRegion)
+    const parsed = validPhoneNumber(text, defaultRegion)
     if (parsed) {
       // The E.164 digits find numbers stored in international form; the national number
       // (which E.164 ends with) finds those stored as typed at home, without a country code.
@@ -136,13 +137,4 @@ export function searchPatterns(query: string, defaultRegion: CountryCode | undef
     }
   }
   return [...needles].map((needle) => `%${likeLiteral(needle)}%`)
-}
-
-function parse(text: string, defaultRegion: CountryCode | undefined) {
-  try {
-    const parsed = parsePhoneNumberFromString(text, defaultRegion)
-    return parsed?.isValid() ? parsed : undefined
-  } catch {
-    return undefined // the library throws on some inputs instead of returning undefined
-  }
 }

@@ -3,7 +3,6 @@
 // flags: the first email is treated as the primary one (§9.2); phones come in three
 // buckets (mobile, business, home); addresses in three slots, `{}` when empty.
 import type { CountryCode } from 'libphonenumber-js/max'
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import type {
   Contact,
   ContactAddress,
@@ -11,6 +10,7 @@ import type {
   ContactPhone,
   ContactRelation,
 } from '../../contact.ts'
+import { toE164 } from '../../phone-number.ts'
 import { type Item, isObject, list, str, strings } from './json.ts'
 import { photoPath } from './photo.ts'
 
@@ -58,15 +58,6 @@ export const SELECTED_FIELDS = [
 export interface GraphMappingOptions {
   /** The region assumed for phone numbers without a country code (ISO 3166-1 alpha-2). */
   defaultRegion?: CountryCode | undefined
-}
-
-function toE164(value: string, defaultRegion: CountryCode | undefined): string | undefined {
-  try {
-    const parsed = parsePhoneNumberFromString(value, defaultRegion)
-    return parsed?.isValid() ? parsed.number : undefined
-  } catch {
-    return undefined // the library throws on some inputs instead of returning undefined
-  }
 }
 
 const SLOTS = [

@@ -1,7 +1,6 @@
 // People's Person (contacts-apis.md §3.2) onto our Contact (§9.1): every field the model
 // keeps, each list primary first, the Person itself as `raw`.
 import type { CountryCode } from 'libphonenumber-js/max'
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import type {
   Contact,
   ContactBirthday,
@@ -10,6 +9,7 @@ import type {
   ContactPhoto,
   ContactRelation,
 } from '../../contact.ts'
+import { toE164 } from '../../phone-number.ts'
 import { type Item, isObject, list, str } from './json.ts'
 
 /**
@@ -41,16 +41,6 @@ function toDate(v: unknown): ContactDate | undefined {
   const day = part(v.day)
   if (month === undefined || day === undefined || month > 12 || day > 31) return undefined
   return year === undefined ? { month, day } : { year, month, day }
-}
-
-/** E.164 for what the person typed, when it is a valid number; otherwise none. */
-function toE164(value: string, defaultRegion: CountryCode | undefined): string | undefined {
-  try {
-    const parsed = parsePhoneNumberFromString(value, defaultRegion)
-    return parsed?.isValid() ? parsed.number : undefined
-  } catch {
-    return undefined // the library throws on some inputs instead of returning undefined
-  }
 }
 
 /** People's Person (contacts-apis.md §3.2) onto our Contact (§9.1); undefined without an id. */
