@@ -83,6 +83,28 @@ async function listen(
   return { server, address }
 }
 
+/**
+ * One demo provider's two listeners, its authorization server's and its contacts API's, and
+ * the addresses they are known by (the issuer, the contacts URL and its audience).
+ */
+async function listenPair(
+  options: { publicHost?: string; bindHost?: string; authorizationPort?: number },
+  contactsPort: number | undefined,
+) {
+  const publicHost = options.publicHost ?? '127.0.0.1'
+  // `|| LOOPBACK`, not `??`: an empty host (an unset variable) makes Node listen on every
+  // interface.
+  const bindHost = options.bindHost?.trim() || LOOPBACK
+  const as = await listen(bindHost, options.authorizationPort ?? 0)
+  const rs = await listen(bindHost, contactsPort ?? 0).catch(async (err: unknown) => {
+    await close(as.server)
+    throw err
+  })
+  const issuer = `http://${publicHost}:${as.address.port}`
+  const contactsUrl = `http://${publicHost}:${rs.address.port}`
+  return { as, rs, issuer, contactsUrl, contactsAudience: `${contactsUrl}/` }
+}
+
 async function close(server: Server): Promise<void> {
   await new Promise<void>((resolve) => {
     server.close(() => resolve())
@@ -108,18 +130,10 @@ export function demoProviderEnv(demo: DemoServers): Record<string, string> {
 }
 
 export async function startDemoServers(options: DemoServersOptions): Promise<DemoServers> {
-  const publicHost = options.publicHost ?? '127.0.0.1'
-  // `|| LOOPBACK`, not `??`: an empty host (an unset variable) makes Node listen on every
-  // interface.
-  const bindHost = options.bindHost?.trim() || LOOPBACK
-  const as = await listen(bindHost, options.authorizationPort ?? 0)
-  const rs = await listen(bindHost, options.contactsPort ?? 0).catch(async (err: unknown) => {
-    await close(as.server)
-    throw err
-  })
-  const issuer = `http://${publicHost}:${as.address.port}`
-  const contactsUrl = `http://${publicHost}:${rs.address.port}`
-  const contactsAudience = `${contactsUrl}/`
+  const { as, rs, issuer, contactsUrl, contactsAudience } = await listenPair(
+    options,
+    options.contactsPort,
+  )
 
   const authorizationServer = await createAuthorizationServer({
     issuer,
@@ -189,16 +203,10 @@ export interface DemoMicrosoftOptions {
 export async function startDemoMicrosoft(
   options: DemoMicrosoftOptions,
 ): Promise<DemoMicrosoftServers> {
-  const publicHost = options.publicHost ?? '127.0.0.1'
-  const bindHost = options.bindHost?.trim() || LOOPBACK
-  const as = await listen(bindHost, options.authorizationPort ?? 0)
-  const rs = await listen(bindHost, options.graphPort ?? 0).catch(async (err: unknown) => {
-    await close(as.server)
-    throw err
-  })
-  const issuer = `http://${publicHost}:${as.address.port}`
-  const contactsUrl = `http://${publicHost}:${rs.address.port}`
-  const contactsAudience = `${contactsUrl}/`
+  const { as, rs, issuer, contactsUrl, contactsAudience } = await listenPair(
+    options,
+    options.graphPort,
+  )
   const authorizationServer = await createAuthorizationServer({
     issuer,
     client: options.client,
