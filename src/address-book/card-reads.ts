@@ -2,14 +2,15 @@
 // lead contact, so the list walks the contacts' own (person_id, sort_key, id) index as it
 // did before cards, skipping the members that stand behind a lead (one probe of
 // card_members each), and is keyset paged the same way. A search finds contacts by the
-// trigram index, maps each to its card's lead, and pages the leads. Every query names the
-// person first.
+// trigram index of contact_search (migration 0006), whose rows name their card's lead, and
+// pages the leads. Every query names the person first.
 import type { CountryCode } from 'libphonenumber-js/max'
 import type { Database } from '../db/database.ts'
 import {
   FULL_COLUMNS,
   type FullRow,
   MAX_LIST_LIMIT,
+  matching,
   SUMMARY_COLUMNS,
   type SummaryRow,
   toStored,
@@ -90,10 +91,9 @@ export function createCardReads(deps: {
 
   async function matchCount(personId: string, patterns: readonly string[]): Promise<number> {
     const values: unknown[] = [personId]
-    const likes = patterns.map((p) => `c.search_text LIKE $${values.push(p)}`).join(' OR ')
     const { rows } = await db.query<{ n: number }>(
-      `SELECT count(DISTINCT COALESCE(m.card_id, c.id))::int AS n FROM contacts c
-       LEFT JOIN card_members m ON m.contact_id = c.id WHERE c.person_id = $1 AND (${likes})`,
+      `SELECT count(DISTINCT COALESCE(s.card_id, s.contact_id))::int AS n FROM contact_search s
+       WHERE ${matching(values, patterns)}`,
       values,
     )
     return rows[0]?.n ?? 0
@@ -121,29 +121,28 @@ export function createCardReads(deps: {
         ))
       } else {
         // As for contacts (contact-reads.ts searchQuery): the matches found and counted in
-        // one pass, only the page's leads sorted out of them. A match alone on its card (most
-        // are), or one that leads its card, is a lead with the sort key the match already
-        // read; only a card none of whose matches is its lead looks the lead up, once a card.
-        // Merged people mostly match by the name their lead carries too: looking every
-        // merged match's lead up was a fifth of the search.
-        const likes = patterns.map((p) => `c.search_text LIKE $${values.push(p)}`).join(' OR ')
-        const where = position(values, after, 'l')
+        // one pass, only the page's leads sorted out of them. Each match's row in
+        // contact_search (migration 0006) carries its sort key and its card. A match alone
+        // on its card (most are), or one that leads its card, is a lead with the sort key the
+        // match already read; only a card none of whose matches is its lead looks the lead
+        // up, once a card. Merged people mostly match by the name their lead carries too:
+        // looking every merged match's lead up was a fifth of the search.
+        const where = matching(values, patterns)
+        const from = position(values, after, 'l')
         ;({ rows } = await db.query(
           `WITH matches AS MATERIALIZED (
-             SELECT c.id, c.sort_key, m.card_id FROM contacts c
-             LEFT JOIN card_members m ON m.contact_id = c.id
-             WHERE c.person_id = $1 AND (${likes})
+             SELECT s.contact_id AS id, s.sort_key, s.card_id FROM contact_search s WHERE ${where}
            ),
            leads AS MATERIALIZED (
              SELECT x.id, x.sort_key FROM matches x WHERE x.card_id IS NULL OR x.card_id = x.id
              UNION ALL
-             SELECT l.id, l.sort_key
+             SELECT l.contact_id, l.sort_key
              FROM (SELECT card_id FROM matches WHERE card_id <> id
                    EXCEPT SELECT id FROM matches WHERE card_id = id) x
-             JOIN contacts l ON l.id = x.card_id AND l.person_id = $1
+             JOIN contact_search l ON l.contact_id = x.card_id AND l.person_id = $1
            ),
            page AS (
-             SELECT l.id, l.sort_key FROM leads l WHERE true ${where}
+             SELECT l.id, l.sort_key FROM leads l WHERE true ${from}
              ORDER BY l.sort_key, l.id LIMIT $${values.push(limit + 1)}
            )
            SELECT ${SUMMARY_COLUMNS}, (SELECT count(*) FROM leads)::int AS total

@@ -2,7 +2,8 @@
 // (`person_id = $1`), so no read can reach another person's rows, and each one walks the
 // (person_id, sort_key, id) index: the list is keyset paged (no OFFSET, so a late page
 // costs what the first does), the export reads batch after batch the same way, and a
-// search adds LIKE over search_text, which the trigram index answers.
+// search reads its matches from contact_search (migration 0006), whose trigram index
+// answers LIKE over the search text.
 import type { CountryCode } from 'libphonenumber-js/max'
 import type { Database } from '../db/database.ts'
 import type { ContactListPage, ContactSummary, StoredContact } from './contacts-store.ts'
@@ -89,10 +90,10 @@ export const toStored = (row: FullRow): StoredContact => ({
   updatedAt: row.updated_at,
 })
 
-/** The WHERE of a person's list: after a position, matching a search; $1 is the person. */
+/** The WHERE of a person's list, after a position; $1 is the person. */
 function filter(
   values: unknown[],
-  options: { patterns: readonly string[]; after: ListPosition | undefined; alias?: string },
+  options: { after: ListPosition | undefined; alias?: string },
 ): string {
   const col = (name: string) => (options.alias ? `${options.alias}.${name}` : name)
   const parts = [`${col('person_id')} = $1`]
@@ -102,18 +103,19 @@ function filter(
       `(${col('sort_key')}, ${col('id')}) > ($${values.length - 1}::text COLLATE "C", $${values.length}::uuid)`,
     )
   }
-  if (options.patterns.length > 0) {
-    // One LIKE per pattern, ORed: each is a trigram index scan of its own (BitmapOr).
-    // LIKE, not ILIKE: search_text and the patterns are folded alike (normalize.ts), lower
-    // case included, so a byte-wise match is enough. ILIKE lowercased every row it looked
-    // at again, which made a search's recheck 3 to 7 times slower.
-    const any = options.patterns.map((pattern) => {
-      values.push(pattern)
-      return `${col('search_text')} LIKE $${values.length}`
-    })
-    parts.push(`(${any.join(' OR ')})`)
-  }
   return parts.join(' AND ')
+}
+
+/**
+ * The WHERE of a person's matches in contact_search (migration 0006), aliased `s`; $1 is
+ * the person. One LIKE per pattern, ORed: each is a trigram index scan of its own
+ * (BitmapOr). LIKE, not ILIKE: search_text and the patterns are folded alike
+ * (normalize.ts), lower case included, so a byte-wise match is enough. ILIKE lowercased
+ * every row it looked at again, which made a search's recheck 3 to 7 times slower.
+ */
+export function matching(values: unknown[], patterns: readonly string[]): string {
+  const any = patterns.map((pattern) => `s.search_text LIKE $${values.push(pattern)}`)
+  return `s.person_id = $1 AND (${any.join(' OR ')})`
 }
 
 /**
@@ -131,11 +133,12 @@ function searchQuery(
   after: ListPosition | undefined,
   limit: number,
 ): string {
-  const where = filter(values, { patterns, after: undefined })
+  const where = matching(values, patterns)
   const position = after
     ? `WHERE (sort_key, id) > ($${values.push(after.sortKey)}::text COLLATE "C", $${values.push(after.id)}::uuid)`
     : ''
-  return `WITH matches AS MATERIALIZED (SELECT id, sort_key FROM contacts WHERE ${where}),
+  return `WITH matches AS MATERIALIZED (
+      SELECT s.contact_id AS id, s.sort_key FROM contact_search s WHERE ${where}),
     page AS (SELECT id, sort_key FROM matches ${position} ORDER BY sort_key, id LIMIT $${values.push(limit)})
   SELECT ${SUMMARY_COLUMNS}, (SELECT count(*) FROM matches)::int AS total
   FROM page JOIN contacts c ON c.id = page.id AND c.person_id = $1
@@ -160,9 +163,8 @@ export function createContactReads(deps: {
       return rows[0]?.count ?? 0
     }
     const values: unknown[] = [personId]
-    const where = filter(values, { patterns, after: undefined })
     const { rows } = await db.query<{ count: number }>(
-      `SELECT count(*)::int AS count FROM contacts WHERE ${where}`,
+      `SELECT count(*)::int AS count FROM contact_search s WHERE ${matching(values, patterns)}`,
       values,
     )
     return rows[0]?.count ?? 0
@@ -182,7 +184,7 @@ export function createContactReads(deps: {
               // database keeps (migration 0003): nothing is counted.
               `SELECT ${SUMMARY_COLUMNS}, (SELECT COALESCE(sum(contacts), 0) FROM contact_counts
                  WHERE person_id = $1)::int AS total
-               FROM contacts c WHERE ${filter(values, { patterns, after, alias: 'c' })}
+               FROM contacts c WHERE ${filter(values, { after, alias: 'c' })}
                ORDER BY c.sort_key, c.id LIMIT $${values.push(limit + 1)}`,
               values,
             )
@@ -231,7 +233,7 @@ export function createContactReads(deps: {
       let after: ListPosition | undefined
       for (;;) {
         const values: unknown[] = [personId]
-        let where = filter(values, { patterns: [], after, alias: 'c' })
+        let where = filter(values, { after, alias: 'c' })
         // One source's contacts only (an export per source); the person is still first.
         if (options.connectionId)
           where += ` AND c.connection_id = $${values.push(options.connectionId)}`

@@ -93,11 +93,11 @@ prior AS (
 ),
 rewritten AS (
   UPDATE contacts c SET etag = i.etag, display_name = i.display_name, sort_key = i.sort_key,
-    search_text = i.search_text, data = i.data, raw = i.raw,
+    data = i.data, raw = i.raw,
     seen_by = COALESCE($3::uuid, c.seen_by), updated_at = now()
   FROM prior p JOIN i ON i.external_id = p.external_id
   WHERE c.id = p.id AND p.changed
-  RETURNING 1
+  RETURNING c.id, c.external_id
 ),
 marked AS (
   -- Unchanged records are not rewritten to be stamped: a mark of their own (migration
@@ -109,16 +109,25 @@ marked AS (
 ),
 inserted AS (
   INSERT INTO contacts AS c (person_id, connection_id, external_id, etag, display_name,
-    sort_key, search_text, data, raw, seen_by)
-  SELECT $1, $2, i.external_id, i.etag, i.display_name, i.sort_key, i.search_text, i.data,
-    i.raw, $3::uuid
+    sort_key, data, raw, seen_by)
+  SELECT $1, $2, i.external_id, i.etag, i.display_name, i.sort_key, i.data, i.raw, $3::uuid
   FROM i, owner
   WHERE NOT EXISTS (SELECT 1 FROM prior p WHERE p.external_id = i.external_id)
   ON CONFLICT (connection_id, external_id) DO UPDATE SET etag = EXCLUDED.etag,
     display_name = EXCLUDED.display_name, sort_key = EXCLUDED.sort_key,
-    search_text = EXCLUDED.search_text, data = EXCLUDED.data, raw = EXCLUDED.raw,
+    data = EXCLUDED.data, raw = EXCLUDED.raw,
     seen_by = COALESCE(EXCLUDED.seen_by, c.seen_by), updated_at = now()
-  RETURNING xmax = 0 AS created
+  RETURNING c.id, c.external_id, xmax = 0 AS created
+),
+searched AS (
+  -- What a search reads (migration 0006), for every row this statement wrote; its card
+  -- follows from card_members, which the contacts' triggers write after this statement.
+  INSERT INTO contact_search AS s (contact_id, person_id, sort_key, search_text)
+  SELECT w.id, $1, i.sort_key, i.search_text
+  FROM (SELECT id, external_id FROM rewritten UNION ALL SELECT id, external_id FROM inserted) w
+  JOIN i ON i.external_id = w.external_id
+  ON CONFLICT (contact_id) DO UPDATE SET sort_key = EXCLUDED.sort_key,
+    search_text = EXCLUDED.search_text
 )
 SELECT
   (SELECT count(*) FROM owner)::int AS owned,

@@ -32,12 +32,14 @@ export async function upkeepAfterImport(db: Queryable, changed: number): Promise
   const tuples = rows[0]?.tuples ?? 0
   if (changed > VACUUM_THRESHOLD + VACUUM_SCALE * tuples) {
     // Also cleans the trigram index's pending list into the index proper.
-    // The cards' tables (migration 0005) grow with it.
-    await db.query('VACUUM (ANALYZE, SKIP_LOCKED) contacts, contact_keys, card_members')
+    // The search table (0006) and the cards' tables (0005) grow with it.
+    await db.query(
+      'VACUUM (ANALYZE, SKIP_LOCKED) contacts, contact_search, contact_keys, card_members',
+    )
     return 'vacuumed'
   }
   if (changed > ANALYZE_THRESHOLD + ANALYZE_SCALE * tuples) {
-    await db.query('ANALYZE (SKIP_LOCKED) contacts, contact_keys, card_members')
+    await db.query('ANALYZE (SKIP_LOCKED) contacts, contact_search, contact_keys, card_members')
     return 'analyzed'
   }
   return 'none'

@@ -20,6 +20,7 @@ const ALL = [
   '0003_contact-counts',
   '0004_packed-raw',
   '0005_merged-cards',
+  '0006_search-table',
 ]
 
 const databases: TestDatabase[] = []
@@ -86,6 +87,7 @@ describe('migrations', () => {
       'contact_counts',
       'contact_keys',
       'contact_marks',
+      'contact_search',
       'contacts',
       'import_skips',
       'imports',
@@ -191,6 +193,7 @@ describe('migrations', () => {
     expect(await runMigrations({ databaseUrl: database.url, log: memoryLogger([]) })).toEqual([
       '0004_packed-raw',
       '0005_merged-cards',
+      '0006_search-table',
     ])
 
     const { rows } = await database.db.query<{ id: string; person_id: string; raw: Buffer }>(
@@ -207,6 +210,12 @@ describe('migrations', () => {
       a: 'x\u0000y',
       names: [],
     })
+    // Its search text moved to contact_search (0006): the contact is still found by it.
+    const store = createContactsStore({ db: database.db, defaultPhoneRegion: 'GB' })
+    const found = await store.listCards(rows[0]?.person_id ?? '', { q: 'AD', limit: 10 })
+    expect(found.cards.map((card) => card.id)).toEqual([rows[0]?.id])
+    expect(found.count).toBe(1)
+    expect((await store.listCards(rows[0]?.person_id ?? '', { q: 'bob', limit: 10 })).count).toBe(0)
   })
 
   it('when they run twice in a row, then the second run applies nothing', async () => {
