@@ -49,6 +49,7 @@ interface Holdings {
   cursors: number | undefined
   connections: number | undefined
   marks: number | undefined
+  searchRows: number | undefined
 }
 
 async function holdings(owner: BookOwner): Promise<Holdings> {
@@ -67,6 +68,8 @@ async function holdings(owner: BookOwner): Promise<Holdings> {
     marks: await one(
       'SELECT count(*)::int AS n FROM contact_marks m JOIN connections c ON c.id = m.connection_id WHERE c.person_id = $1',
     ),
+    // What a search reads of them (migration 0006).
+    searchRows: await one('SELECT count(*)::int AS n FROM contact_search WHERE person_id = $1'),
   }
 }
 
@@ -86,7 +89,14 @@ beforeAll(async () => {
   await importHistory(bobBook)
   aliceBefore = await holdings(aliceBook)
   bobBefore = await holdings(bobBook)
-  expect(aliceBefore).toMatchObject({ contacts: 3, skips: 1, cursors: 1, connections: 1, marks: 1 })
+  expect(aliceBefore).toMatchObject({
+    contacts: 3,
+    skips: 1,
+    cursors: 1,
+    connections: 1,
+    marks: 1,
+    searchRows: 3,
+  })
   expect(aliceBefore.imports).toBeGreaterThanOrEqual(1)
 })
 afterAll(() => stack?.close())
@@ -148,6 +158,7 @@ describe('delete my imported data', () => {
       cursors: 0,
       connections: 1,
       marks: 0,
+      searchRows: 0,
     })
     expect(await holdings(bobBook)).toEqual(bobBefore)
 

@@ -346,6 +346,15 @@ describe('the numbers of contacts the database keeps (migration 0003)', () => {
       const truth = new Map(held.map((row) => [row.connection_id, row.n]))
       expect(await store().countByConnection(owner.personId)).toEqual(truth)
       expect(await store().count(owner.personId)).toBe(held.reduce((sum, row) => sum + row.n, 0))
+      // What a search reads (migration 0006): one row per contact, none left behind.
+      const { rows: astray } = await database.db.query(
+        `SELECT c.id, s.contact_id FROM (SELECT id FROM contacts WHERE person_id = $1) c
+         FULL JOIN (SELECT contact_id FROM contact_search WHERE person_id = $1) s
+           ON s.contact_id = c.id
+         WHERE c.id IS NULL OR s.contact_id IS NULL`,
+        [owner.personId],
+      )
+      expect(astray).toEqual([])
     }
   }
 
@@ -402,6 +411,7 @@ describe('the numbers of contacts the database keeps (migration 0003)', () => {
     await expectTrueCounts(alice, bob)
     await database.db.query('DELETE FROM people WHERE id = $1', [bob.personId])
     expect(await store().count(bob.personId)).toBe(0)
+    await expectTrueCounts(bob)
   })
 
   it('when two writers insert the same new page at once (a stalled worker), then each record counts once', async () => {
