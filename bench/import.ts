@@ -22,7 +22,7 @@
 //
 //   node bench/import.ts [--contacts 25000] [--latency 300] [--seconds 3] [--keep]
 //
-// Loopback only; bounded (about a minute). DATABASE_URL picks a PostgreSQL (a fresh database
+// Loopback only; bounded (about two minutes). DATABASE_URL picks a PostgreSQL (a fresh database
 // is made in it and dropped); without it a throw-away embedded one is started.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
