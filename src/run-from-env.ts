@@ -30,9 +30,13 @@ export async function runFromEnv(
     process.exit(2)
   }
   const log = createLogger({ level: config.logLevel })
+  // The handlers go in before the start: /readyz answers from the moment the server listens,
+  // while the worker is still starting, and a supervisor's SIGTERM in that window must still
+  // close what is open (after the start has finished) rather than kill the process mid-way.
+  const started = start(config, log)
+  exitOnSignals(async () => (await started).close(), log)
   try {
-    const running = await start(config, log)
-    exitOnSignals(running.close, log)
+    await started
   } catch (err) {
     console.error((err as Error).message)
     process.exit(1)

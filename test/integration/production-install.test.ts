@@ -84,7 +84,8 @@ function npmStart(env: Record<string, string>) {
     output += chunk
   })
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+    // 'close', not 'exit': npm may exit before the app it started has written its last line.
+    child.on('close', (code, signal) => resolve({ code, signal })),
   )
   return { child, exited, output: () => output }
 }
@@ -118,6 +119,21 @@ describe('a production install (no devDependencies)', () => {
       await app.exited
     }
     // The app closes its servers and stores and says so.
+    expect(app.output()).toContain('shutting down')
+    expect(app.output()).not.toMatch(/\n\s+at /)
+  }, 30_000)
+
+  it('when a SIGTERM comes as soon as it listens (the worker still starting), then it still shuts down cleanly', async () => {
+    const app = npmStart(productionEnv())
+    try {
+      for (let i = 0; i < 300 && !app.output().includes('contacts importer listening'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      expect(app.output()).toContain('contacts importer listening')
+    } finally {
+      process.kill(-Number(app.child.pid), 'SIGTERM')
+      await app.exited
+    }
     expect(app.output()).toContain('shutting down')
     expect(app.output()).not.toMatch(/\n\s+at /)
   }, 30_000)
