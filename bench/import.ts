@@ -26,7 +26,8 @@
 // is made in it and dropped); without it a throw-away embedded one is started.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
@@ -100,6 +101,34 @@ async function startWorkerProcess(env: Record<string, string>): Promise<ChildPro
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 10 ms). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  // The command name in parentheses may hold spaces: fields count from after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100
+}
+
+/** CPU seconds of every PostgreSQL process on this machine (backends, autovacuum, WAL). */
+async function postgresCpuSeconds(): Promise<number> {
+  let total = 0
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const comm = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '')
+    if (comm.trim() === 'postgres') total += await cpuSeconds(Number(entry))
+  }
+  return total
+}
+
+/** Where a stretch of work spent its CPU: the worker, PostgreSQL, this process (the demo servers). */
+async function cpuNow(workerPid: number | undefined) {
+  return {
+    worker: workerPid ? await cpuSeconds(workerPid) : Number.NaN,
+    postgres: await postgresCpuSeconds(),
+    bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+  }
 }
 
 async function peakRssMb(pid: number): Promise<number> {
@@ -329,8 +358,12 @@ async function main() {
     await db.query(`UPDATE connections SET import_state = '{}'::jsonb WHERE id = $1`, [
       connectionId,
     ])
+    const cpuBefore = await cpuNow(worker.pid)
     const [fullRun] = await runtime.imports.starter.start(personId, connectionId)
     const noLatency = await waitForRun(db, fullRun?.id ?? '')
+    const cpuAfter = await cpuNow(worker.pid)
+    const perPage = (key: keyof typeof cpuAfter) =>
+      Math.round(((cpuAfter[key] - cpuBefore[key]) * 1000) / (CONTACTS / 1000))
     const writeRate = CONTACTS / noLatency.seconds
     const floorRate = await ingestFloor(db, connectionId)
     const rssMb = worker.pid ? await peakRssMb(worker.pid) : Number.NaN
@@ -433,6 +466,7 @@ async function main() {
       `with ${LATENCY_MS} ms per page: import ${withLatency.seconds.toFixed(2)} s, fetch+parse alone ${fetched.seconds.toFixed(2)} s (before ${fetchedBefore.seconds.toFixed(2)}, after ${fetchedAfter.seconds.toFixed(2)}) → floor/import ${ratio(fetched.seconds, withLatency.seconds)} (aim ≥ 0.9)`,
       `  then the table's upkeep: ${upkeep === undefined ? 'none' : `${upkeep.toFixed(2)} s`}; with it, floor/(import + upkeep) ${ratio(fetched.seconds, withLatency.seconds + (upkeep ?? 0))}`,
       `with no latency: import ${Math.round(writeRate)} contacts/s, plain INSERTs without indexes ${Math.round(floorRate)} rows/s → ${ratio(writeRate, floorRate)} (aim ≥ 0.5)`,
+      `  CPU a page of 1,000: worker ${perPage('worker')} ms, PostgreSQL ${perPage('postgres')} ms, demo servers ${perPage('bench')} ms; wall ${Math.round((noLatency.seconds * 1000) / (CONTACTS / 1000))} ms on ${availableParallelism()} cores`,
       `worker peak RSS: ${rssMb.toFixed(0)} MB (aim ≤ 200 MB)`,
       `PostgreSQL: ${Math.round(size[0].bytes)} bytes per contact, table + TOAST + indexes (aim ≤ 2048)`,
       `incremental run, nothing changed: ${incremental.seconds.toFixed(2)} s (aim ≤ 1 s)`,
