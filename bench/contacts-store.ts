@@ -14,6 +14,7 @@
 // both alike. ROUNDS=n repeats; SETUP='ALTER TABLE contacts …' tries a storage variant, or
 // prices a part of the write by taking it away (SETUP='DROP INDEX contact_search_trgm').
 import { randomUUID } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import pg from 'pg'
 import { createPeople } from '../demo/seed.ts'
 import { createContactsStore } from '../src/address-book/contacts-store.ts'
@@ -125,12 +126,27 @@ const floors: Record<string, (page: Contact[], seenBy: string) => Promise<unknow
   },
 }
 
-async function inTransaction(work: () => Promise<unknown>): Promise<number> {
+// The database's own CPU for each statement, from /proc on this machine (the server must
+// be local; elsewhere it reads as 0): the backend of the one connection every page uses.
+const backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]
+  ?.pid
+async function backendCpuMs(): Promise<number> {
+  const stat = await readFile(`/proc/${backendPid}/stat`, 'utf8').catch(() => '')
+  // Fields count from after the command name, which may hold spaces; 10 ms ticks.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10
+}
+const cpu: Record<string, number> = {}
+
+async function inTransaction(work: () => Promise<unknown>, part?: string): Promise<number> {
+  const cpuBefore = await backendCpuMs()
   const started = performance.now()
   await client.query('BEGIN')
   await work()
   await client.query('COMMIT')
-  return performance.now() - started
+  const elapsed = performance.now() - started
+  if (part) cpu[part] = (cpu[part] ?? 0) + (await backendCpuMs()) - cpuBefore
+  return elapsed
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
@@ -163,13 +179,17 @@ try {
       card_totals, contact_counts, contact_marks`)
     const seenBy = randomUUID()
     const times: Record<string, number[]> = { store: [], VALUES: [], arrays: [] }
+    for (const part of Object.keys(times)) cpu[part] = 0
     for (const page of pages) {
       for (const [floor, insert] of Object.entries(floors)) {
-        times[floor]?.push(await inTransaction(() => insert(page, seenBy)))
+        times[floor]?.push(await inTransaction(() => insert(page, seenBy), floor))
         await db.query('TRUNCATE floor')
       }
       times.store?.push(
-        await inTransaction(() => store.upsert(client, { personId, connectionId, seenBy }, page)),
+        await inTransaction(
+          () => store.upsert(client, { personId, connectionId, seenBy }, page),
+          'store',
+        ),
       )
     }
     const size = await bytesPerContact()
@@ -183,12 +203,14 @@ try {
     const unchanged = await pass(undefined)
     const marked = await pass(randomUUID())
     const upserts = times.store ?? []
+    const perPage = (part: string) => Math.round((cpu[part] ?? 0) / pages.length)
     const against = (floor: string) => {
       const floorTimes = times[floor] ?? []
       return `${floor} floor ${rate(sum(floorTimes))}/s, ratio ${(sum(floorTimes) / sum(upserts)).toFixed(2)} (median page ${(median(floorTimes) / median(upserts)).toFixed(2)})`
     }
     process.stdout.write(
       `round ${round}: upsert of 25 new pages ${rate(sum(upserts))}/s; ${against('VALUES')}; ${against('arrays')}\n` +
+        `  the database's CPU a page: store ${perPage('store')} ms, VALUES ${perPage('VALUES')} ms, arrays ${perPage('arrays')} ms\n` +
         `  bytes a contact after it: ${size}\n` +
         `  the same 25 pages again, unchanged: ${unchanged} ms as an incremental run, ${marked} ms as a full run (every row marked); then ${await bytesPerContact()}\n`,
     )
