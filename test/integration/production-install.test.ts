@@ -87,7 +87,18 @@ function npmStart(env: Record<string, string>) {
     // 'close', not 'exit': npm may exit before the app it started has written its last line.
     child.on('close', (code, signal) => resolve({ code, signal })),
   )
-  return { child, exited, output: () => output }
+  /** SIGTERM to the whole group, as a supervisor's; resolves once every pipe is closed. */
+  async function stop() {
+    process.kill(-Number(child.pid), 'SIGTERM')
+    await exited
+  }
+  return { child, exited, stop, output: () => output }
+}
+
+/** The app closed its servers and stores and said so, with no stack trace on the way. */
+function expectCleanShutdown(output: string) {
+  expect(output).toContain('shutting down')
+  expect(output).not.toMatch(/\n\s+at /)
 }
 
 function productionEnv(): Record<string, string> {
@@ -115,12 +126,9 @@ describe('a production install (no devDependencies)', () => {
       expect(ready?.status, app.output()).toBe(200)
       expect(await ready?.json()).toMatchObject({ redis: 'ok', database: 'ok' })
     } finally {
-      process.kill(-Number(app.child.pid), 'SIGTERM')
-      await app.exited
+      await app.stop()
     }
-    // The app closes its servers and stores and says so.
-    expect(app.output()).toContain('shutting down')
-    expect(app.output()).not.toMatch(/\n\s+at /)
+    expectCleanShutdown(app.output())
   }, 30_000)
 
   it('when a SIGTERM comes as soon as it listens (the worker still starting), then it still shuts down cleanly', async () => {
@@ -131,11 +139,9 @@ describe('a production install (no devDependencies)', () => {
       }
       expect(app.output()).toContain('contacts importer listening')
     } finally {
-      process.kill(-Number(app.child.pid), 'SIGTERM')
-      await app.exited
+      await app.stop()
     }
-    expect(app.output()).toContain('shutting down')
-    expect(app.output()).not.toMatch(/\n\s+at /)
+    expectCleanShutdown(app.output())
   }, 30_000)
 
   it('when DATABASE_URL is missing, then it refuses to start with one clear line', async () => {
