@@ -134,7 +134,7 @@ describe('a production install (no devDependencies)', () => {
   it('when a SIGTERM comes as soon as it listens (the worker still starting), then it still shuts down cleanly', async () => {
     const app = npmStart(productionEnv())
     try {
-      for (let i = 0; i < 300 && !app.output().includes('contacts importer listening'); i++) {
+      for (let i = 0; i < 1000 && !app.output().includes('contacts importer listening'); i++) {
         await new Promise((resolve) => setTimeout(resolve, 10))
       }
       expect(app.output()).toContain('contacts importer listening')
