@@ -14,7 +14,6 @@
 // both alike. ROUNDS=n repeats; SETUP='ALTER TABLE contacts …' tries a storage variant, or
 // prices a part of the write by taking it away (SETUP='DROP INDEX contact_search_trgm').
 import { randomUUID } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import pg from 'pg'
 import { createPeople } from '../demo/seed.ts'
 import { createContactsStore } from '../src/address-book/contacts-store.ts'
@@ -27,6 +26,7 @@ import { toContact } from '../src/contacts/sources/people.ts'
 import { createDatabase } from '../src/db/database.ts'
 import { runMigrations } from '../src/db/migrate.ts'
 import { createLogger } from '../src/log.ts'
+import { cpuSeconds } from './process-cpu.ts'
 
 const COUNT = 25_000
 const PAGE = 1000
@@ -130,12 +130,7 @@ const floors: Record<string, (page: Contact[], seenBy: string) => Promise<unknow
 // be local; elsewhere it reads as 0): the backend of the one connection every page uses.
 const backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]
   ?.pid
-async function backendCpuMs(): Promise<number> {
-  const stat = await readFile(`/proc/${backendPid}/stat`, 'utf8').catch(() => '')
-  // Fields count from after the command name, which may hold spaces; 10 ms ticks.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10
-}
+const backendCpuMs = async () => (await cpuSeconds(backendPid ?? 0)) * 1000
 const cpu: Record<string, number> = {}
 
 async function inTransaction(work: () => Promise<unknown>, part?: string): Promise<number> {

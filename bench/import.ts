@@ -26,7 +26,7 @@
 // is made in it and dropped); without it a throw-away embedded one is started.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -51,6 +51,7 @@ import { createRuntime, type Runtime } from '../src/runtime.ts'
 import { Browser } from '../test/integration/support/browser.ts'
 import { signIn } from '../test/integration/support/login.ts'
 import { startAppProcess, stopAppProcess } from './app-process.ts'
+import { cpuSeconds, postgresCpuSeconds } from './process-cpu.ts'
 
 const { values } = parseArgs({
   options: {
@@ -103,31 +104,13 @@ async function startWorkerProcess(env: Record<string, string>): Promise<ChildPro
   })
 }
 
-/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 10 ms). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
-  // The command name in parentheses may hold spaces: fields count from after it.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100
-}
-
-/** CPU seconds of every PostgreSQL process on this machine (backends, autovacuum, WAL). */
-async function postgresCpuSeconds(): Promise<number> {
-  let total = 0
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    const comm = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '')
-    if (comm.trim() === 'postgres') total += await cpuSeconds(Number(entry))
-  }
-  return total
-}
-
 /** Where a stretch of work spent its CPU: the worker, PostgreSQL, this process (the demo servers). */
 async function cpuNow(workerPid: number | undefined) {
+  const { user, system } = process.cpuUsage()
   return {
     worker: workerPid ? await cpuSeconds(workerPid) : Number.NaN,
     postgres: await postgresCpuSeconds(),
-    bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+    bench: (user + system) / 1e6,
   }
 }
 
